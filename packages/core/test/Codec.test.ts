@@ -23,7 +23,7 @@ describe("decode", () => {
   it("reports wrong types with their path, all at once", () => {
     const errors = errorsOf({ ...json, nodeCount: "2", arguments: ["ok", { x: 1 }], environment: { ...json.environment, pipPackages: ["a", 3] }, inputs: { d: { _tag: "Data", type: "folder", source: { _tag: "Uri", uri: "https://x" }, mode: "ro_mount" } } })
     expect(errors.map((e) => e.path)).toEqual(["arguments[1]._tag", "nodeCount", "environment.pipPackages[1]", "inputs.d.type"])
-    expect(errors.find((e) => e.path === "nodeCount")?.message).toBe('expected number, got "2"')
+    expect(errors.find((e) => e.path === "nodeCount")?.message).toBe('expected a finite number, got "2"')
   })
 
   it("names the tagged-union member it expected", () => {
@@ -36,6 +36,11 @@ describe("decode", () => {
     expect(errorsOf({ ...rest, specVersion: 2 }).map((e) => e.path)).toEqual(["specVersion", "arguments"])
     expect(errorsOf(null)).toEqual([{ path: "", message: "expected Estimator (an object), got null" }])
     expect(errorsOf([])[0]?.message).toContain("an array")
+  })
+
+  it("numbers must be finite (NaN and Infinity have no JSON form)", () => {
+    expect(errorsOf({ ...json, nodeCount: Number.NaN })).toEqual([{ path: "nodeCount", message: "expected a finite number, got NaN" }])
+    expect(errorsOf({ ...json, arguments: [Number.POSITIVE_INFINITY] })[0]?.path).toBe("arguments[0]")
   })
 
   it("secrets decode as references only", () => {

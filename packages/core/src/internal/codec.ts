@@ -19,7 +19,7 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 const describeValue = (u: unknown): string =>
-  u === undefined ? "nothing" : Array.isArray(u) ? "an array" : u === null ? "null" : typeof u === "object" ? "an object" : JSON.stringify(u)
+  u === undefined ? "nothing" : typeof u === "number" && !Number.isFinite(u) ? String(u) : Array.isArray(u) ? "an array" : u === null ? "null" : typeof u === "object" ? "an object" : JSON.stringify(u)
 
 /** @internal */
 export class StrictType<A> extends t.Type<A, A, unknown> {
@@ -116,6 +116,14 @@ const keyof = <K extends string>(name: string, keys: ReadonlyArray<K>) =>
 
 const stringRecord = t.record(t.string, t.string)
 
+/** A JSON number: finite (NaN and ±Infinity have no JSON form). */
+const number = Object.assign(new t.Type<number, number, unknown>(
+  "number",
+  (u): u is number => typeof u === "number" && Number.isFinite(u),
+  (u, c) => (typeof u === "number" && Number.isFinite(u) ? t.success(u) : t.failure(u, c, `expected a finite number, got ${describeValue(u)}`)),
+  t.identity
+), { _tag: "NumberType" as const })
+
 /** @internal */
 export const Secret: t.Type<SecretModel.Secret, SecretModel.Secret, unknown> = new OneOfType("Secret", [
   strict("Secret", { _tag: t.literal("Secret"), source: t.literal("env"), name: t.string }),
@@ -139,7 +147,7 @@ const OutputMode = keyof<DataModel.OutputMode>("OutputMode", ["rw_mount", "uploa
 
 const Input: t.Type<DataModel.Input, DataModel.Input, unknown> = taggedUnion("Input", [
   tagged("Data", { type: DataType, source: DataSource, mode: InputMode }, { optional: t.boolean }),
-  tagged("Literal", { value: new OneOfType<string | number | boolean>("a string, number or boolean", [t.string, t.number, t.boolean]) })
+  tagged("Literal", { value: new OneOfType<string | number | boolean>("a string, number or boolean", [t.string, number, t.boolean]) })
 ])
 
 const Output: t.Type<DataModel.Output, DataModel.Output, unknown> = strict("Output", { type: DataType, mode: OutputMode }, {
@@ -150,7 +158,7 @@ const Output: t.Type<DataModel.Output, DataModel.Output, unknown> = strict("Outp
 
 const Argument: t.Type<Model.Argument, Model.Argument, unknown> = new OneOfType("an argument (string, number, boolean, input or output reference)", [
   t.string,
-  t.number,
+  number,
   t.boolean,
   taggedUnion("Reference", [tagged("InputRef", { name: t.string }), tagged("OutputRef", { name: t.string })])
 ])
@@ -165,7 +173,7 @@ const Distribution: t.Type<Model.Distribution, Model.Distribution, unknown> = ta
   tagged("None", {}),
   tagged("Mpi", {}),
   tagged("PyTorch", { backend: keyof<Model.PyTorchBackend>("PyTorchBackend", ["nccl", "gloo"]) }),
-  tagged("TensorFlow", { workerCount: t.number, parameterServerCount: t.number })
+  tagged("TensorFlow", { workerCount: number, parameterServerCount: number })
 ])
 
 const Environment: t.Type<Model.Environment, Model.Environment, unknown> = strict(
@@ -202,8 +210,8 @@ export const Estimator: t.Type<Model.Estimator, Model.Estimator, unknown> = stri
     sourceDirectory: t.string,
     arguments: t.readonlyArray(Argument),
     compute: Compute,
-    nodeCount: t.number,
-    processCountPerNode: t.number,
+    nodeCount: number,
+    processCountPerNode: number,
     distribution: Distribution,
     gpu: t.boolean,
     environment: Environment,
@@ -218,7 +226,7 @@ export const Estimator: t.Type<Model.Estimator, Model.Estimator, unknown> = stri
     command: t.string,
     shmSize: t.string,
     dockerArgs: t.string,
-    maxRunDurationSeconds: t.number,
+    maxRunDurationSeconds: number,
     resumeFrom: DatastorePath,
     sourceDirectoryDatastore: t.string,
     framework: Framework,

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The whole test suite: build and type-check every package (tests included, via tsc -b), then
+// run every package's vitest project in one vitest process, then print one closing line
+// "tests: N passed, N failed[, N skipped]" so CI logs end with a plain count.
+import { spawnSync } from "node:child_process"
+import { readFileSync, rmSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: "inherit" }).status ?? 1
+
+const build = run("npx", ["turbo", "run", "build", "typecheck", "--output-logs=errors-only"])
+if (build !== 0) {
+  console.error("test: the build or type check failed (see above); no test was run.")
+  process.exit(build)
+}
+
+const results = `${root}.vitest-results.json`
+rmSync(results, { force: true })
+const status = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2)])
+try {
+  const report = JSON.parse(readFileSync(results, "utf8"))
+  const skipped = report.numPendingTests + report.numTodoTests
+  console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`)
+} catch {
+  console.log("tests: 0 passed, 1 failed")
+}
+process.exit(status)
