@@ -641,13 +641,10 @@ const bodyParameter = (
 ): { readonly parameter: SwaggerObject; readonly file: string } | undefined => {
   const parameters = [...asArray(operation.path["parameters"]), ...asArray(operation.operation["parameters"])]
   for (const parameter of parameters) {
-    const object = asObject(parameter)
-    const ref = object?.["$ref"]
-    const resolved =
-      typeof ref === "string"
-        ? { parameter: asObject(resolvePointer(state, resolveRef(ref, operation.file))), file: resolveRef(ref, operation.file).file }
-        : { parameter: object, file: operation.file }
-    if (resolved.parameter?.["in"] === "body") return { parameter: resolved.parameter, file: resolved.file }
+    const ref = asObject(parameter)?.["$ref"]
+    const location = typeof ref === "string" ? resolveRef(ref, operation.file) : undefined
+    const resolved = asObject(location === undefined ? parameter : resolvePointer(state, location))
+    if (resolved?.["in"] === "body") return { parameter: resolved, file: location?.file ?? operation.file }
   }
   return undefined
 }
