@@ -1,0 +1,491 @@
+/**
+ * The `azureml` backend: submits the job to an Azure ML workspace through the ARM REST API
+ * (`Microsoft.MachineLearningServices`, api-version {@link API_VERSION}), as the Azure ML v2 SDK
+ * does for a command job with local code (reference: azureml-v2-submit.md §1).
+ *
+ * The plan is the list of requests, in order:
+ *
+ * 1. `PUT {WS}/codes/{snapshotHash}/versions/1`: the code version of the run's snapshot
+ *    (`CodeVersionResource`, anonymous). `{snapshotHash}` is the SHA-256 content hash of the
+ *    snapshot as the v2 SDK computes it (hash version `202208`); the snapshot is made and hashed
+ *    by `execute`, which uploads it to `LocalUpload/{snapshotHash}/<folder>` on the workspace's
+ *    default blob datastore (or `sourceDirectoryDatastore`) and fills the placeholders
+ *    `{snapshotHash}`, `{storageAccount}` and `{storageContainer}`. Naming the code version by
+ *    content makes resubmits of unchanged code reuse it.
+ * 2. `PUT {WS}/environments/CliV2AnonymousEnvironment/versions/<content hash>`: the anonymous
+ *    environment (`EnvironmentVersionResource`): the base image and the conda file (text), or the
+ *    build context (uploaded like the code; `{buildContextHash}`). The version is the
+ *    environment's content hash from `@estimator/env` (any stable content hash works for the API;
+ *    the SDK's MD5 quirk is not reproduced). There is no such request for a registered
+ *    environment: `environmentId` is then its ARM id (`name` + `version`), `azureml:<name>@<label>`
+ *    (resolved by the service; `@latest` without version or label), or the registry's
+ *    `azureml://registries/<registry>/environments/<name>/versions/<version>` (or `/labels/<label>`).
+ * 3. `PUT {WS}/jobs/{name}`: the job (`JobBaseResource` whose properties are a `CommandJob`). The
+ *    name is the spec's `name`, else the run id (client-generated, so a retried PUT is
+ *    idempotent).
+ *
+ * `{WS}` is the workspace's ARM path, with `{subscriptionId}`, `{resourceGroupName}` and
+ * `{workspaceName}` kept when no workspace is given. Local inputs are uploaded like the code and
+ * referenced as `azureml://datastores/workspaceblobstore/paths/LocalUpload/{inputHash.<name>}/<file>`.
+ *
+ * The job's `command` is `python <script> <args>` with every argument POSIX-quoted (single
+ * quotes), input and output references as `${{inputs.x}}` / `${{outputs.y}}`, and the run
+ * contract's `ESTIMATOR_INPUT_<NAME>=${{inputs.<name>}}` / `ESTIMATOR_OUTPUT_<NAME>=...`
+ * assignments in front (they are not arguments: the shell sets them for the script); a spec's
+ * own `command` is sent verbatim. `ESTIMATOR_RUN_ID`, `ESTIMATOR_OUTPUT_DIR` (`outputs`, the
+ * folder of the working directory that Azure ML keeps) and literal inputs are job variables.
+ *
+ * `toJobBody`, `toRequests` and `compile` are pure; `plan` reads the spec's files.
+ *
+ * @since 0.1.0
+ */
+import { Data, Estimator } from "@estimator/core"
+import type { Validation } from "@estimator/core"
+import { AzureMl as DistributedAzureMl } from "@estimator/distributed"
+import { BaseImages, Conda, Hash, type ResolvedEnvironment } from "@estimator/env"
+import { FileSystem } from "@effect/platform"
+import { Effect, Either, Layer } from "effect"
+import * as path from "node:path"
+import * as Backend from "./Backend.js"
+import * as contract from "./internal/contract.js"
+import * as internalPrepare from "./internal/prepare.js"
+import * as shell from "./internal/shell.js"
+import { isoDuration } from "./internal/units.js"
+import type * as Plan from "./Plan.js"
+import type * as PlanError from "./PlanError.js"
+
+// -------------------------------------------------------------------------------------
+// models
+// -------------------------------------------------------------------------------------
+
+/**
+ * The api-version of every request: the newest stable version whose swagger the repository
+ * keeps byte-exact (`azureml/rest/2024-04-01`), so every body is checked against the schema
+ * the service documents for it. The wire format of these operations is unchanged up to the
+ * newest stable version (see the swagger folder's README).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const API_VERSION = "2024-04-01"
+
+/**
+ * The name of every anonymous environment (as the v2 SDK names them).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const ANONYMOUS_ENVIRONMENT = "CliV2AnonymousEnvironment"
+
+/**
+ * The workspace's default blob datastore, where code and local inputs are uploaded.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const DEFAULT_DATASTORE = "workspaceblobstore"
+
+/**
+ * Placeholders that `execute` fills: the snapshot's content hash, the build context's, and the
+ * blob storage account and container of the upload datastore. A local input's is
+ * {@link inputHashPlaceholder}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const placeholders = {
+  snapshotHash: "{snapshotHash}",
+  buildContextHash: "{buildContextHash}",
+  storageAccount: "{storageAccount}",
+  storageContainer: "{storageContainer}"
+} as const
+
+/**
+ * The placeholder of the content hash of the local input `name`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const inputHashPlaceholder = (name: string): string => `{inputHash.${name}}`
+
+/**
+ * The capabilities of the azureml backend.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const capabilities: Backend.Capabilities = Backend.capabilityTable.azureml
+
+/**
+ * The ARM ids the job refers to.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface References {
+  readonly codeId: string
+  readonly environmentId: string
+}
+
+// -------------------------------------------------------------------------------------
+// compiling
+// -------------------------------------------------------------------------------------
+
+/**
+ * The ARM path of a workspace; placeholders for a missing workspace.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const workspacePath = (workspace?: Backend.Workspace): string =>
+  `/subscriptions/${workspace?.subscriptionId ?? "{subscriptionId}"}/resourceGroups/${workspace?.resourceGroup ?? "{resourceGroupName}"}/providers/Microsoft.MachineLearningServices/workspaces/${workspace?.workspaceName ?? "{workspaceName}"}`
+
+const blobFolder = (hashPlaceholder: string, folder: string): string =>
+  `https://${placeholders.storageAccount}.blob.core.windows.net/${placeholders.storageContainer}/LocalUpload/${hashPlaceholder}/${folder}`
+
+const INPUT_MODES: { readonly [M in Data.InputMode]: string } = {
+  ro_mount: "ReadOnlyMount",
+  download: "Download",
+  direct: "Direct",
+  eval_mount: "EvalMount",
+  eval_download: "EvalDownload"
+}
+
+const OUTPUT_MODES: { readonly [M in Data.OutputMode]: string } = {
+  rw_mount: "ReadWriteMount",
+  upload: "Upload",
+  direct: "Direct"
+}
+
+/**
+ * The `azureml://` (or other) URI of a data source; a local path becomes its upload location.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const sourceUri = (name: string, source: Data.DataSource): string => {
+  switch (source._tag) {
+    case "Datastore":
+      return `azureml://datastores/${source.datastore}/paths/${source.path}`
+    case "DataAsset":
+      return source.version !== undefined
+        ? `azureml:${source.name}:${source.version}`
+        : `azureml:${source.name}@${source.label ?? "latest"}`
+    case "Uri":
+      return source.uri
+    case "LocalPath":
+      return `azureml://datastores/${DEFAULT_DATASTORE}/paths/LocalUpload/${inputHashPlaceholder(name)}/${path.basename(source.path)}`
+  }
+}
+
+/**
+ * `environmentId` of a registered environment.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const registeredEnvironmentId = (environment: Estimator.RegisteredEnvironment, workspace?: Backend.Workspace): string => {
+  if (environment.registry !== undefined) {
+    const base = `azureml://registries/${environment.registry}/environments/${environment.name}`
+    return environment.version !== undefined ? `${base}/versions/${environment.version}` : `${base}/labels/${environment.label ?? "latest"}`
+  }
+  return environment.version !== undefined
+    ? `${workspacePath(workspace)}/environments/${environment.name}/versions/${environment.version}`
+    : `azureml:${environment.name}@${environment.label ?? "latest"}`
+}
+
+const presentInputs = (prepared: Plan.Prepared): ReadonlyArray<readonly [string, Data.Input]> =>
+  Object.entries(Estimator.effectiveInputs(prepared.spec)).filter(([name]) => prepared.localInputs[name]?.kind !== "missing")
+
+/**
+ * The job's `command`: `[ESTIMATOR_INPUT_X=${{inputs.x}} ...] python <script> <args>` for an entry
+ * script (see the module comment), the spec's command verbatim otherwise.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const toCommand = (prepared: Plan.Prepared): string => {
+  const spec = prepared.spec
+  if (spec.command !== undefined) return spec.command
+  const inputs = new Map(presentInputs(prepared))
+  const assignments = [
+    ...[...inputs].flatMap(([name, input]) => (input._tag === "Data" ? [`${contract.inputVariable(name)}=\${{inputs.${name}}}`] : [])),
+    ...Object.keys(spec.outputs).map((name) => `${contract.outputVariable(name)}=\${{outputs.${name}}}`)
+  ]
+  const args = Estimator.effectiveArguments(spec).map((argument) => {
+    if (Data.isInputReference(argument)) {
+      const input = inputs.get(argument.name)
+      if (input === undefined) return shell.quote("")
+      return input._tag === "Literal" ? shell.quote(contract.literalValue(input.value)) : `\${{inputs.${argument.name}}}`
+    }
+    if (Data.isOutputReference(argument)) return `\${{outputs.${argument.name}}}`
+    return shell.quote(Estimator.renderArgument(argument, () => ""))
+  })
+  return [...assignments, "python", shell.quote(spec.entryScript ?? ""), ...args].join(" ")
+}
+
+/**
+ * The `CommandJob` job body (`JobBaseResource`), given the code and environment ids and the
+ * job's plain variables (framework's included). Assumes the capability check passed.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const toJobBody = (prepared: Plan.Prepared, references: References, plain: Plan.Variables): unknown => {
+  const spec = prepared.spec
+  const workspace = workspacePath(prepared.workspace)
+  const compute = spec.compute
+  const inputs: Record<string, unknown> = {}
+  const literalVariables: Record<string, string> = {}
+  for (const [name, input] of presentInputs(prepared)) {
+    if (input._tag === "Literal") {
+      const value = contract.literalValue(input.value)
+      inputs[name] = { jobInputType: "literal", value }
+      literalVariables[contract.inputVariable(name)] = value
+    } else {
+      inputs[name] = { jobInputType: input.type, uri: sourceUri(name, input.source), mode: INPUT_MODES[input.mode] }
+    }
+  }
+  const outputs = Object.fromEntries(Object.entries(spec.outputs).map(([name, output]) => [name, {
+    jobOutputType: output.type,
+    mode: OUTPUT_MODES[output.mode],
+    ...(output.destination === undefined
+      ? {}
+      : { uri: output.destination._tag === "Datastore" ? `azureml://datastores/${output.destination.datastore}/paths/${output.destination.path}` : output.destination.uri })
+  }]))
+  const environmentVariables = {
+    ...plain,
+    [contract.RUN_ID]: prepared.runId,
+    [contract.OUTPUT_DIR]: "outputs",
+    ...literalVariables
+  }
+  const distribution = DistributedAzureMl.toAzureMlDistribution(spec)
+  return {
+    properties: {
+      jobType: "Command",
+      command: toCommand(prepared),
+      codeId: references.codeId,
+      environmentId: references.environmentId,
+      environmentVariables,
+      ...(compute._tag === "Cluster" ? { computeId: `${workspace}/computes/${compute.name}` } : {}),
+      ...(distribution === undefined ? {} : { distribution }),
+      resources: {
+        instanceCount: DistributedAzureMl.instanceCount(spec),
+        ...(compute._tag === "Serverless" ? { instanceType: compute.vmSize } : {}),
+        shmSize: Estimator.effectiveShmSize(spec),
+        ...(spec.dockerArgs === undefined ? {} : { dockerArgs: spec.dockerArgs })
+      },
+      ...(spec.maxRunDurationSeconds === undefined
+        ? {}
+        : { limits: { jobLimitsType: "Command", timeout: isoDuration(spec.maxRunDurationSeconds) } }),
+      ...(compute._tag === "Serverless" && compute.vmPriority !== undefined
+        ? { queueSettings: { jobTier: compute.vmPriority === "lowpriority" ? "Spot" : "Standard" } }
+        : {}),
+      ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
+      ...(Object.keys(outputs).length === 0 ? {} : { outputs }),
+      ...(spec.experimentName === undefined ? {} : { experimentName: spec.experimentName }),
+      ...(spec.displayName === undefined ? {} : { displayName: spec.displayName }),
+      ...(spec.description === undefined ? {} : { description: spec.description }),
+      ...(Object.keys(spec.tags).length === 0 ? {} : { tags: spec.tags }),
+      properties: { "estimator.runId": prepared.runId, "estimator.specHash": prepared.specHash },
+      isArchived: false
+    }
+  }
+}
+
+/**
+ * The anonymous environment's request (none for a registered environment) and the
+ * `environmentId` the job refers to.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const toEnvironment = (
+  prepared: Plan.Prepared,
+  environment: ResolvedEnvironment.ResolvedEnvironment
+): { readonly environmentId: string; readonly request?: Plan.HttpRequest; readonly upload?: Plan.Upload } => {
+  const workspace = workspacePath(prepared.workspace)
+  const versionPath = (version: string) => `${workspace}/environments/${ANONYMOUS_ENVIRONMENT}/versions/${version}`
+  switch (environment._tag) {
+    case "Registered":
+      return { environmentId: registeredEnvironmentId(environment, prepared.workspace) }
+    case "Build": {
+      const context = path.resolve(prepared.sourceDirectory, environment.context)
+      const id = versionPath(placeholders.buildContextHash)
+      return {
+        environmentId: id,
+        request: {
+          method: "PUT",
+          path: id,
+          apiVersion: API_VERSION,
+          body: {
+            properties: {
+              build: { contextUri: `${blobFolder(placeholders.buildContextHash, path.basename(context))}/`, dockerfilePath: environment.dockerfile },
+              osType: "Linux",
+              isAnonymous: true
+            }
+          }
+        },
+        upload: { kind: "buildContext", field: "environment.build", localPath: context, datastore: DEFAULT_DATASTORE, placeholder: placeholders.buildContextHash }
+      }
+    }
+    case "Image": {
+      const python = environment.python
+      const condaFile = python._tag === "Conda"
+        ? Conda.render(python.specification)
+        : python._tag === "Pip"
+        ? Conda.render(Conda.fromPip(python.packages))
+        : undefined
+      const id = versionPath(Hash.contentHash(environment))
+      return {
+        environmentId: id,
+        request: {
+          method: "PUT",
+          path: id,
+          apiVersion: API_VERSION,
+          body: {
+            properties: {
+              image: BaseImages.qualify(environment.baseImage, environment.registry?.address),
+              ...(condaFile === undefined ? {} : { condaFile }),
+              osType: "Linux",
+              isAnonymous: true
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The code version's request and the upload of the snapshot.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const toCode = (prepared: Plan.Prepared): { readonly codeId: string; readonly request: Plan.HttpRequest; readonly upload: Plan.Upload } => {
+  const codeId = `${workspacePath(prepared.workspace)}/codes/${placeholders.snapshotHash}/versions/1`
+  return {
+    codeId,
+    request: {
+      method: "PUT",
+      path: codeId,
+      apiVersion: API_VERSION,
+      body: {
+        properties: {
+          codeUri: blobFolder(placeholders.snapshotHash, path.basename(prepared.sourceDirectory)),
+          isAnonymous: true,
+          properties: { hash_sha256: placeholders.snapshotHash, hash_version: "202208" }
+        }
+      }
+    },
+    upload: {
+      kind: "code",
+      field: "sourceDirectory",
+      localPath: prepared.sourceDirectory,
+      datastore: prepared.spec.sourceDirectoryDatastore ?? DEFAULT_DATASTORE,
+      placeholder: placeholders.snapshotHash
+    }
+  }
+}
+
+/**
+ * The job's name: the spec's `name`, else the run id.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const jobName = (prepared: Plan.Prepared): string => prepared.spec.name ?? prepared.runId
+
+/**
+ * Every request of the plan, in order, and every upload `execute` makes first.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const toRequests = (
+  prepared: Plan.Prepared,
+  environment: ResolvedEnvironment.ResolvedEnvironment,
+  plain: Plan.Variables
+): { readonly requests: ReadonlyArray<Plan.HttpRequest>; readonly uploads: ReadonlyArray<Plan.Upload> } => {
+  const code = toCode(prepared)
+  const env = toEnvironment(prepared, environment)
+  const job: Plan.HttpRequest = {
+    method: "PUT",
+    path: `${workspacePath(prepared.workspace)}/jobs/${jobName(prepared)}`,
+    apiVersion: API_VERSION,
+    body: toJobBody(prepared, { codeId: code.codeId, environmentId: env.environmentId }, plain)
+  }
+  const inputUploads: ReadonlyArray<Plan.Upload> = Object.entries(prepared.localInputs)
+    .filter(([, local]) => local.kind !== "missing")
+    .map(([name, local]) => ({ kind: "input", field: `inputs.${name}`, localPath: local.path, datastore: DEFAULT_DATASTORE, placeholder: inputHashPlaceholder(name) }))
+  return {
+    requests: [code.request, ...(env.request === undefined ? [] : [env.request]), job],
+    uploads: [code.upload, ...(env.upload === undefined ? [] : [env.upload]), ...inputUploads]
+  }
+}
+
+const commandWarnings = (prepared: Plan.Prepared): ReadonlyArray<Validation.Issue> => {
+  const spec = prepared.spec
+  if (spec.command === undefined) return []
+  const data = [
+    ...presentInputs(prepared).filter(([, input]) => input._tag === "Data").map(([name]) => `inputs.${name}`),
+    ...Object.keys(spec.outputs).map((name) => `outputs.${name}`)
+  ]
+  return data.length === 0 ? [] : [{
+    path: "command",
+    code: "contract-variables-not-set",
+    message: `The job runs a command, which is sent verbatim, so ESTIMATOR_INPUT_<NAME> / ESTIMATOR_OUTPUT_<NAME> are not set for ${data.join(", ")} on azureml (Azure ML sets AZURE_ML_INPUT_<name> / AZURE_ML_OUTPUT_<name>).`,
+    hint: "Refer to them in the command as ${{inputs.<name>}} / ${{outputs.<name>}}, or run an entryScript.",
+    severity: "warning"
+  }]
+}
+
+/**
+ * The azureml plan of a prepared spec, or every reason there is none.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const compile = (prepared: Plan.Prepared): Either.Either<Plan.AzureMlPlan, PlanError.PlanError> =>
+  Either.gen(function*() {
+    const ignored = yield* internalPrepare.checkCapabilities("azureml", prepared)
+    const environment = yield* internalPrepare.environmentOf("azureml", prepared, { azuremlDefaults: true })
+    const { requests, uploads } = toRequests(prepared, environment.environment, environment.variables)
+    return {
+      backend: "azureml" as const,
+      warnings: [...prepared.warnings, ...ignored, ...environment.warnings, ...commandWarnings(prepared)],
+      requests,
+      uploads,
+      jobName: jobName(prepared),
+      run: internalPrepare.runInfo(prepared)
+    }
+  })
+
+/**
+ * Plan `spec` for the azureml backend: decode, validate, read its files, compile.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const plan = (
+  spec: Estimator.Estimator,
+  context: Backend.PlanContext
+): Effect.Effect<Plan.AzureMlPlan, PlanError.PlanError, FileSystem.FileSystem> =>
+  Effect.flatMap(internalPrepare.prepare("azureml", spec, context), compile)
+
+// -------------------------------------------------------------------------------------
+// layers
+// -------------------------------------------------------------------------------------
+
+/**
+ * The azureml backend.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Backend.Backend, never, FileSystem.FileSystem> = Layer.effect(
+  Backend.Backend,
+  Effect.map(FileSystem.FileSystem, (fs) =>
+    Backend.planOnly("azureml", (spec, context) => plan(spec, context).pipe(Effect.provideService(FileSystem.FileSystem, fs))))
+)

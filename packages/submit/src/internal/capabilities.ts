@@ -1,0 +1,333 @@
+/**
+ * The capability tables of the backends, how a spec uses each feature, and the check that turns
+ * a spec and a table into plan errors (unsupported features) and warnings (ignored features).
+ * The tables are the single source of truth: the issues' `backends` lists are read from them.
+ *
+ * @internal
+ */
+import { Estimator } from "@estimator/core"
+import type { Validation } from "@estimator/core"
+import type { BackendName, Capabilities, Capability, Feature, Support } from "../Backend.js"
+import type { PlanIssue } from "../PlanError.js"
+
+/** @internal */
+export const features: { readonly [F in Feature]: string } = {
+  "compute.local": "compute is Local",
+  "compute.cluster": "compute is a named cluster",
+  "compute.serverless": "compute is serverless (vmSize, vmPriority)",
+  nodeCount: "nodeCount is more than 1",
+  processCountPerNode: "processCountPerNode is more than 1",
+  tensorFlowTasks: "a TensorFlow job puts more than one task (worker or parameter server) on a node",
+  gpu: "gpu is true",
+  "environment.noDocker": "environment.docker is false",
+  "environment.image": "environment.image is set",
+  "environment.registryCredentials": "environment.image.registry has a password",
+  "environment.build": "environment.build is set",
+  "environment.registered": "environment.registered is set",
+  "environment.packages": "packages are to be installed: conda or pip packages, a conda or requirements file, or a framework's packages (without userManagedPython)",
+  shmSize: "shmSize is set",
+  dockerArgs: "dockerArgs is set",
+  maxRunDuration: "maxRunDurationSeconds is set",
+  secretEnvironmentVariables: "secretEnvironmentVariables is not empty",
+  command: "command is set instead of entryScript",
+  commandWithoutWordCharacter: "command has no letter, digit or underscore",
+  argumentWithTemplate: "a literal argument contains ${{, Azure ML's reference syntax",
+  "inputs.localPath": "an input reads a local file or folder",
+  "inputs.datastore": "an input (or resumeFrom) reads a datastore path",
+  "inputs.dataAsset": "an input reads a registered data asset",
+  "inputs.uri": "an input reads a URI",
+  "inputs.literal": "an input is a literal value",
+  "inputs.literalWithoutWordCharacter": "a literal input's value has no letter, digit or underscore",
+  "outputs.destination": "an output has a destination (datastore path or URI)",
+  "outputs.asset": "an output has an assetName or assetVersion",
+  sourceDirectoryDatastore: "sourceDirectoryDatastore is set"
+}
+
+const supported = (note: string): Capability => ({ support: "supported", note })
+const ignored = (note: string): Capability => ({ support: "ignored", note })
+const unsupported = (note: string): Capability => ({ support: "unsupported", note })
+
+const NO_REMOTE_DATA = "it does not download remote data; only local files and folders (Data.fromLocal) and literals can be inputs"
+
+const local: Capabilities = {
+  "compute.local": supported("the job runs on this machine"),
+  "compute.cluster": ignored("the local backend runs the job on this machine, not on the cluster"),
+  "compute.serverless": ignored("the local backend runs the job on this machine, not on serverless compute"),
+  nodeCount: unsupported("the local backend runs every process on this machine, which is a single node"),
+  processCountPerNode: supported("MPI ranks are started by a local mpirun; PyTorch and TensorFlow ranks as one process each"),
+  tensorFlowTasks: supported("every task is its own process on this machine"),
+  gpu: ignored("the local backend requests no GPU: the script sees whatever GPUs this machine has"),
+  "environment.noDocker": supported("the script runs with the machine's Python"),
+  "environment.image": unsupported("the local backend runs the machine's Python, outside any container image"),
+  "environment.registryCredentials": unsupported("the local backend pulls no image"),
+  "environment.build": unsupported("the local backend builds no image"),
+  "environment.registered": unsupported("a registered environment exists only in Azure ML"),
+  "environment.packages": ignored("the local backend installs nothing: the machine's Python must already have these packages"),
+  shmSize: ignored("a local process uses the host's /dev/shm; a shared memory size applies to containers only"),
+  dockerArgs: unsupported("the local backend starts no container"),
+  maxRunDuration: supported("the process is stopped at the limit"),
+  secretEnvironmentVariables: supported("values are resolved when the run starts and never shown"),
+  command: supported("run with /bin/sh -c"),
+  commandWithoutWordCharacter: supported("run with /bin/sh -c"),
+  argumentWithTemplate: supported("arguments are passed as they are"),
+  "inputs.localPath": supported("used in place"),
+  "inputs.datastore": unsupported(`the local backend cannot read datastores: ${NO_REMOTE_DATA}`),
+  "inputs.dataAsset": unsupported(`the local backend cannot read data assets: ${NO_REMOTE_DATA}`),
+  "inputs.uri": unsupported(`the local backend cannot read URIs: ${NO_REMOTE_DATA}`),
+  "inputs.literal": supported("passed as ESTIMATOR_INPUT_<NAME> and in arguments"),
+  "inputs.literalWithoutWordCharacter": supported("passed as it is"),
+  "outputs.destination": unsupported("the local backend keeps outputs in the run store (.estimator/runs/<run id>/outputs) and cannot write them to a datastore or URI"),
+  "outputs.asset": unsupported("the local backend registers no data assets"),
+  sourceDirectoryDatastore: ignored("the local backend keeps the snapshot on this machine")
+}
+
+const docker: Capabilities = {
+  "compute.local": supported("the job runs in a container on this machine"),
+  "compute.cluster": ignored("the docker backend runs the job in a container on this machine, not on the cluster"),
+  "compute.serverless": ignored("the docker backend runs the job in a container on this machine, not on serverless compute"),
+  nodeCount: unsupported("the docker backend runs one container on this machine, which is a single node"),
+  processCountPerNode: supported("mpirun (MPI) or torchrun (PyTorch) inside the container starts the ranks"),
+  tensorFlowTasks: unsupported("the docker backend runs one container with one launcher; parameter-server training needs a process per task"),
+  gpu: supported("every GPU is passed to the container (DeviceRequests, NVIDIA runtime)"),
+  "environment.noDocker": unsupported("the docker backend always runs the job in a container"),
+  "environment.image": supported("the image is the base of the job's image"),
+  "environment.registryCredentials": supported("the password is resolved when the image is pulled and never shown"),
+  "environment.build": supported("the image is built from the build context"),
+  "environment.registered": unsupported("a registered environment is built by Azure ML; there is no Dockerfile for it on this machine"),
+  "environment.packages": supported("installed in the image built from the rendered Dockerfile"),
+  shmSize: supported("HostConfig.ShmSize"),
+  dockerArgs: unsupported("the docker backend creates containers through the Engine API, which takes no docker CLI arguments"),
+  maxRunDuration: supported("the container is stopped at the limit"),
+  secretEnvironmentVariables: supported("values are resolved when the container is created and never shown"),
+  command: supported("run with /bin/sh -c in the container"),
+  commandWithoutWordCharacter: supported("run with /bin/sh -c in the container"),
+  argumentWithTemplate: supported("arguments are passed as they are"),
+  "inputs.localPath": supported("bind-mounted read-only"),
+  "inputs.datastore": unsupported(`the docker backend cannot read datastores: ${NO_REMOTE_DATA}`),
+  "inputs.dataAsset": unsupported(`the docker backend cannot read data assets: ${NO_REMOTE_DATA}`),
+  "inputs.uri": unsupported(`the docker backend cannot read URIs: ${NO_REMOTE_DATA}`),
+  "inputs.literal": supported("passed as ESTIMATOR_INPUT_<NAME> and in arguments"),
+  "inputs.literalWithoutWordCharacter": supported("passed as it is"),
+  "outputs.destination": unsupported("the docker backend keeps outputs in the run store (.estimator/runs/<run id>/outputs) and cannot write them to a datastore or URI"),
+  "outputs.asset": unsupported("the docker backend registers no data assets"),
+  sourceDirectoryDatastore: ignored("the docker backend keeps the snapshot on this machine")
+}
+
+const azureml: Capabilities = {
+  "compute.local": unsupported("the azureml backend runs jobs on workspace compute, not on this machine"),
+  "compute.cluster": supported("computeId is the cluster's ARM id"),
+  "compute.serverless": supported("resources.instanceType and queueSettings.jobTier"),
+  nodeCount: supported("resources.instanceCount"),
+  processCountPerNode: supported("distribution.processCountPerInstance"),
+  tensorFlowTasks: supported("Azure ML starts every task and sets TF_CONFIG"),
+  gpu: supported("the GPU base image; the compute must have GPUs"),
+  "environment.noDocker": unsupported("Azure ML runs every command job in a container"),
+  "environment.image": supported("the anonymous environment's image"),
+  "environment.registryCredentials": unsupported("Azure ML environments take no registry credentials: the workspace must be able to pull the image itself (e.g. an attached container registry)"),
+  "environment.build": supported("the build context is uploaded and built by Azure ML"),
+  "environment.registered": supported("environmentId refers to it"),
+  "environment.packages": supported("the anonymous environment's conda file"),
+  shmSize: supported("resources.shmSize"),
+  dockerArgs: supported("resources.dockerArgs"),
+  maxRunDuration: supported("limits.timeout"),
+  secretEnvironmentVariables: unsupported("Azure ML command jobs have no secret environment variables: a value would be stored in clear text in the job definition"),
+  command: supported("the job's command, verbatim"),
+  commandWithoutWordCharacter: unsupported("the Azure ML REST API requires a command with at least one letter, digit or underscore"),
+  argumentWithTemplate: unsupported("Azure ML replaces ${{...}} anywhere in the job's command, even inside quotes, so the argument would not arrive intact"),
+  "inputs.localPath": supported("uploaded to the workspace's default blob datastore when the run starts"),
+  "inputs.datastore": supported("an azureml://datastores/... URI"),
+  "inputs.dataAsset": supported("an azureml:<name>:<version> reference"),
+  "inputs.uri": supported("the URI as it is"),
+  "inputs.literal": supported("a literal job input"),
+  "inputs.literalWithoutWordCharacter": unsupported("the Azure ML REST API requires a literal input value with at least one letter, digit or underscore"),
+  "outputs.destination": supported("the output's uri"),
+  "outputs.asset": unsupported("api-version 2024-04-01 has no output asset name or version"),
+  sourceDirectoryDatastore: supported("the snapshot is uploaded to that datastore")
+}
+
+const dryRun: Capabilities = Object.fromEntries(
+  Object.keys(features).map((feature) => [feature, supported("planned only: the dry run prints the spec, its environment and its launch layout")])
+) as unknown as Capabilities
+
+/** @internal */
+export const table: { readonly [B in BackendName]: Capabilities } = {
+  "dry-run": dryRun,
+  local,
+  docker,
+  azureml
+}
+
+const EXECUTING: ReadonlyArray<BackendName> = ["local", "docker", "azureml"]
+
+/**
+ * The backends (other than dry-run) whose table says `supported` for `feature`.
+ *
+ * @internal
+ */
+export const supportingBackends = (feature: Feature): ReadonlyArray<BackendName> =>
+  EXECUTING.filter((backend) => table[backend][feature].support === "supported")
+
+/**
+ * One place where a spec uses a feature: the field's path and what it holds.
+ *
+ * @internal
+ */
+export interface Usage {
+  readonly feature: Feature
+  readonly path: string
+  readonly what: string
+}
+
+const WORD_CHARACTER = /[A-Za-z0-9_]/
+
+const renderLiteral = (value: string | number | boolean): string =>
+  Estimator.renderArgument(value, () => "")
+
+/**
+ * Every use of a feature in a (valid) spec, in field order.
+ *
+ * @internal
+ */
+export const usages = (spec: Estimator.Estimator): ReadonlyArray<Usage> => {
+  const out: Array<Usage> = []
+  const use = (feature: Feature, path: string, what: string) => out.push({ feature, path, what })
+  const compute = spec.compute
+  switch (compute._tag) {
+    case "Local":
+      use("compute.local", "compute", "compute is Local")
+      break
+    case "Cluster":
+      use("compute.cluster", "compute", `compute is the cluster "${compute.name}"`)
+      break
+    case "Serverless":
+      use("compute.serverless", "compute", `compute is serverless ${compute.vmSize}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`)
+      break
+  }
+  if (spec.nodeCount > 1) use("nodeCount", "nodeCount", `nodeCount is ${spec.nodeCount}`)
+  if (spec.processCountPerNode > 1) use("processCountPerNode", "processCountPerNode", `processCountPerNode is ${spec.processCountPerNode}`)
+  const distribution = spec.distribution
+  if (distribution._tag === "TensorFlow") {
+    const tasks = distribution.workerCount + distribution.parameterServerCount
+    if (tasks > spec.nodeCount) {
+      use("tensorFlowTasks", "distribution", `the TensorFlow job has ${distribution.workerCount} worker(s) and ${distribution.parameterServerCount} parameter server(s) on ${spec.nodeCount} node(s)`)
+    }
+  }
+  if (spec.gpu) use("gpu", "gpu", "gpu is true")
+  const environment = spec.environment
+  if (!environment.docker) use("environment.noDocker", "environment.docker", "environment.docker is false")
+  if (environment.image !== undefined) {
+    use("environment.image", "environment.image", `environment.image is "${environment.image.name}"`)
+    if (environment.image.registry?.password !== undefined) {
+      use("environment.registryCredentials", "environment.image.registry.password", `the registry ${environment.image.registry.address} has a password`)
+    }
+  }
+  if (environment.build !== undefined) use("environment.build", "environment.build", `environment.build is the context "${environment.build.context}"`)
+  if (environment.registered !== undefined) use("environment.registered", "environment.registered", `environment.registered is "${environment.registered.name}"`)
+  if (!environment.userManagedPython && environment.registered === undefined) {
+    if (environment.condaPackages.length > 0) use("environment.packages", "environment.condaPackages", `environment.condaPackages lists ${environment.condaPackages.join(", ")}`)
+    if (environment.pipPackages.length > 0) use("environment.packages", "environment.pipPackages", `environment.pipPackages lists ${environment.pipPackages.join(", ")}`)
+    if (environment.condaFile !== undefined) use("environment.packages", "environment.condaFile", `environment.condaFile is "${environment.condaFile}"`)
+    if (environment.pipRequirementsFile !== undefined) use("environment.packages", "environment.pipRequirementsFile", `environment.pipRequirementsFile is "${environment.pipRequirementsFile}"`)
+    if (spec.framework !== undefined && environment.condaFile === undefined && environment.build === undefined) {
+      use("environment.packages", "framework", `the ${spec.framework.name} ${spec.framework.version} framework installs its packages`)
+    }
+  }
+  if (spec.shmSize !== undefined) use("shmSize", "shmSize", `shmSize is "${spec.shmSize}"`)
+  if (spec.dockerArgs !== undefined) use("dockerArgs", "dockerArgs", `dockerArgs is "${spec.dockerArgs}"`)
+  if (spec.maxRunDurationSeconds !== undefined) use("maxRunDuration", "maxRunDurationSeconds", `maxRunDurationSeconds is ${spec.maxRunDurationSeconds}`)
+  for (const name of Object.keys(spec.secretEnvironmentVariables)) {
+    use("secretEnvironmentVariables", `secretEnvironmentVariables.${name}`, `${name} is a secret environment variable`)
+  }
+  if (spec.command !== undefined) {
+    use("command", "command", "the job runs a command")
+    if (!WORD_CHARACTER.test(spec.command)) use("commandWithoutWordCharacter", "command", `command ${JSON.stringify(spec.command)} has no letter, digit or underscore`)
+  }
+  spec.arguments.forEach((argument, index) => {
+    if (typeof argument === "string" && argument.includes("${{")) {
+      use("argumentWithTemplate", `arguments[${index}]`, `arguments[${index}] contains "\${{"`)
+    }
+  })
+  const inputs = Estimator.effectiveInputs(spec)
+  for (const [name, input] of Object.entries(inputs)) {
+    const fromResume = spec.resumeFrom !== undefined && name === Estimator.RESUME_FROM_INPUT && !(name in spec.inputs)
+    const path = fromResume ? "resumeFrom" : `inputs.${name}`
+    const label = fromResume ? "resumeFrom" : `the input "${name}"`
+    if (input._tag === "Literal") {
+      use("inputs.literal", path, `${label} is a literal`)
+      if (!WORD_CHARACTER.test(renderLiteral(input.value))) {
+        use("inputs.literalWithoutWordCharacter", path, `${label} is the literal ${JSON.stringify(renderLiteral(input.value))}, which has no letter, digit or underscore`)
+      }
+      continue
+    }
+    const source = input.source
+    switch (source._tag) {
+      case "LocalPath":
+        use("inputs.localPath", path, `${label} reads the local path "${source.path}"`)
+        break
+      case "Datastore":
+        use("inputs.datastore", path, `${label} reads ${source.datastore}:${source.path}`)
+        break
+      case "DataAsset":
+        use("inputs.dataAsset", path, `${label} reads the data asset "${source.name}"`)
+        break
+      case "Uri":
+        use("inputs.uri", path, `${label} reads ${source.uri}`)
+        break
+    }
+  }
+  for (const [name, output] of Object.entries(spec.outputs)) {
+    if (output.destination !== undefined) use("outputs.destination", `outputs.${name}.destination`, `the output "${name}" has a destination`)
+    if (output.assetName !== undefined || output.assetVersion !== undefined) {
+      use("outputs.asset", `outputs.${name}.${output.assetName !== undefined ? "assetName" : "assetVersion"}`, `the output "${name}" names a data asset`)
+    }
+  }
+  if (spec.sourceDirectoryDatastore !== undefined) {
+    use("sourceDirectoryDatastore", "sourceDirectoryDatastore", `sourceDirectoryDatastore is "${spec.sourceDirectoryDatastore}"`)
+  }
+  return out
+}
+
+const CODES: { readonly [S in Exclude<Support, "supported">]: string } = {
+  unsupported: "unsupported-by-backend",
+  ignored: "ignored-by-backend"
+}
+
+const issueFor = (backend: BackendName, usage: Usage, support: Exclude<Support, "supported">): PlanIssue => {
+  const capability = table[backend][usage.feature]
+  const backends = supportingBackends(usage.feature)
+  const elsewhere = backends.filter((b) => b !== backend)
+  const hint = support === "unsupported"
+    ? elsewhere.length > 0
+      ? `Use --backend ${elsewhere.join(" or ")}, or change ${usage.path}.`
+      : `Remove ${usage.path}: no backend can honour it.`
+    : elsewhere.length > 0
+    ? `It takes effect with --backend ${elsewhere.join(" or ")}.`
+    : `Remove ${usage.path} to silence this warning.`
+  return {
+    path: usage.path,
+    code: CODES[support],
+    message: `${usage.what}: ${capability.note}.`,
+    hint,
+    severity: support === "unsupported" ? "error" : "warning",
+    backends
+  }
+}
+
+/**
+ * The errors (unsupported features) and warnings (ignored features) of `spec` for `backend`.
+ *
+ * @internal
+ */
+export const check = (
+  backend: BackendName,
+  spec: Estimator.Estimator
+): { readonly errors: ReadonlyArray<PlanIssue>; readonly warnings: ReadonlyArray<Validation.Issue> } => {
+  const errors: Array<PlanIssue> = []
+  const warnings: Array<PlanIssue> = []
+  for (const usage of usages(spec)) {
+    const support = table[backend][usage.feature].support
+    if (support === "unsupported") errors.push(issueFor(backend, usage, support))
+    else if (support === "ignored") warnings.push(issueFor(backend, usage, support))
+  }
+  return { errors, warnings }
+}

@@ -1,0 +1,122 @@
+/**
+ * The run contract as the `local` and `docker` backends implement it: where inputs and outputs
+ * are, the `ESTIMATOR_*` variables, the script's argv (references replaced by paths, nothing
+ * re-parsed) and, for a `command`, `${{inputs.x}}` replaced by quoted paths.
+ *
+ * @internal
+ */
+import { Estimator, Secret } from "@estimator/core"
+import type * as Plan from "../Plan.js"
+import * as shell from "./shell.js"
+
+/** @internal */
+export const RUN_ID = "ESTIMATOR_RUN_ID"
+/** @internal */
+export const OUTPUT_DIR = "ESTIMATOR_OUTPUT_DIR"
+/** @internal */
+export const inputVariable = (name: string): string => `ESTIMATOR_INPUT_${name.toUpperCase()}`
+/** @internal */
+export const outputVariable = (name: string): string => `ESTIMATOR_OUTPUT_${name.toUpperCase()}`
+
+/**
+ * Where the job sees its data: the output directory, each named output (a folder under it), and
+ * each input (a path, or a literal's value).
+ *
+ * @internal
+ */
+export interface Locations {
+  readonly outputDirectory: string
+  readonly outputs: { readonly [name: string]: string }
+  readonly inputs: { readonly [name: string]: InputLocation }
+}
+
+/** @internal */
+export type InputLocation = { readonly _tag: "Path"; readonly path: string } | { readonly _tag: "Literal"; readonly value: string }
+
+/** @internal */
+export const inputValue = (location: InputLocation): string => (location._tag === "Path" ? location.path : location.value)
+
+/**
+ * The `ESTIMATOR_*` variables of a run.
+ *
+ * @internal
+ */
+export const contractVariables = (runId: string, locations: Locations): Plan.Variables => ({
+  [RUN_ID]: runId,
+  [OUTPUT_DIR]: locations.outputDirectory,
+  ...Object.fromEntries(Object.entries(locations.outputs).map(([name, location]) => [outputVariable(name), location])),
+  ...Object.fromEntries(Object.entries(locations.inputs).map(([name, location]) => [inputVariable(name), inputValue(location)]))
+})
+
+/**
+ * The secret variables of a spec, each shown as `Secret.REDACTED`.
+ *
+ * @internal
+ */
+export const redactedSecrets = (spec: Estimator.Estimator): Plan.Variables =>
+  Object.fromEntries(Object.keys(spec.secretEnvironmentVariables).map((name) => [name, Secret.REDACTED]))
+
+/**
+ * Every variable a process of the job gets from the plan, in this order: the job's plain
+ * variables, its secrets (redacted), the run contract.
+ *
+ * @internal
+ */
+export const jobVariables = (
+  spec: Estimator.Estimator,
+  plain: Plan.Variables,
+  runId: string,
+  locations: Locations
+): Plan.Variables => ({ ...plain, ...redactedSecrets(spec), ...contractVariables(runId, locations) })
+
+/**
+ * The script's arguments with references replaced by their locations.
+ *
+ * @internal
+ */
+export const renderArguments = (spec: Estimator.Estimator, locations: Locations): ReadonlyArray<string> =>
+  Estimator.effectiveArguments(spec).map((argument) =>
+    Estimator.renderArgument(argument, (reference) => {
+      if (reference._tag === "InputRef") {
+        const location = locations.inputs[reference.name]
+        return location === undefined ? "" : inputValue(location)
+      }
+      return locations.outputs[reference.name] ?? ""
+    })
+  )
+
+const COMMAND_REFERENCE = /\$\{\{\s*(inputs|outputs)\.([^\s}]+)\s*\}\}/g
+
+/**
+ * A `command` with each `${{inputs.x}}` / `${{outputs.y}}` replaced by its location, quoted for
+ * the shell.
+ *
+ * @internal
+ */
+export const renderCommand = (command: string, locations: Locations): string =>
+  command.replace(COMMAND_REFERENCE, (match, kind: string, name: string) => {
+    if (kind === "inputs") {
+      const location = locations.inputs[name]
+      return location === undefined ? match : shell.quote(inputValue(location))
+    }
+    const location = locations.outputs[name]
+    return location === undefined ? match : shell.quote(location)
+  })
+
+/**
+ * The program of one process: `[script, ...args]` for an entry script (the interpreter is put in
+ * front by the launcher), `["/bin/sh", "-c", command]` for a command.
+ *
+ * @internal
+ */
+export const program = (spec: Estimator.Estimator, locations: Locations): { readonly scriptArgv: ReadonlyArray<string>; readonly noPython: boolean } =>
+  spec.command !== undefined
+    ? { scriptArgv: ["/bin/sh", "-c", renderCommand(spec.command, locations)], noPython: true }
+    : { scriptArgv: [spec.entryScript ?? "", ...renderArguments(spec, locations)], noPython: false }
+
+/**
+ * A literal input's value as the script receives it.
+ *
+ * @internal
+ */
+export const literalValue = (value: string | number | boolean): string => Estimator.renderArgument(value, () => "")
