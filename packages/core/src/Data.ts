@@ -48,8 +48,9 @@ export interface Uri {
 }
 
 /**
- * A file or folder on the machine that submits the job, relative to the source directory's parent
- * when not absolute. Uploaded by `azureml`, mounted by `docker`, used in place by `local`.
+ * A file or folder on the machine that submits the job. A relative path is resolved against the
+ * spec's base directory (the folder of the spec file), the same base as `sourceDirectory`.
+ * Uploaded by `azureml`, mounted by `docker`, used in place by `local`.
  *
  * @category models
  * @since 0.1.0

@@ -97,7 +97,9 @@ export interface Image {
 }
 
 /**
- * A Docker build context (a folder with a Dockerfile) that defines the image.
+ * A Docker build context (a folder with a Dockerfile) that defines the image. `context` is
+ * resolved against the spec's base directory (like `sourceDirectory`); `dockerfile` is relative
+ * to the context (default `Dockerfile`).
  *
  * @category models
  * @since 0.1.0
@@ -158,6 +160,7 @@ export type Argument = string | number | boolean | Data.InputReference | Data.Ou
 export interface Estimator {
   readonly _tag: "Estimator"
   readonly specVersion: typeof SPEC_VERSION
+  /** The folder with the training code, resolved against the spec's base directory (the folder of the spec file). */
   readonly sourceDirectory: string
   /** The Python script to run, relative to `sourceDirectory`. Exactly one of `entryScript` and `command`. */
   readonly entryScript?: string

@@ -79,6 +79,8 @@ const entryRule: Rule = (spec) => {
     const script = spec.entryScript
     if (script.trim() === "") {
       issues.push(error("entryScript", "entry-script-empty", "entryScript is empty.", "Set entryScript to the script's path relative to sourceDirectory, e.g. \"train.py\"."))
+    } else if (script.startsWith("-")) {
+      issues.push(error("entryScript", "entry-script-option", `entryScript "${script}" starts with "-", so the interpreter would read it as an option.`, `Give it as "./${script}", or rename the script.`))
     } else if (script.startsWith("/") || script.split(/[\\/]/).includes("..")) {
       issues.push(error("entryScript", "entry-script-outside-source", `entryScript "${script}" is not inside the source directory: only the source directory is snapshotted and shipped.`, "Give the script's path relative to sourceDirectory, without a leading / or ../ segments."))
     }
@@ -385,7 +387,26 @@ const frameworkRule: Rule = (spec) => {
   return issues
 }
 
+const NUL = "\u0000"
+
+/** A NUL byte cannot pass through an argv or an environment block: the OS would cut the string there. */
+const nulRule: Rule = (spec) => {
+  const issues: Array<Issue> = []
+  const fix = "Remove the NUL character (\\0): no process can receive it."
+  spec.arguments.forEach((argument, index) => {
+    if (typeof argument === "string" && argument.includes(NUL)) issues.push(error(`arguments[${index}]`, "nul-character", `arguments[${index}] contains a NUL character, which would cut the argument short.`, fix))
+  })
+  for (const [name, value] of Object.entries(spec.environmentVariables)) {
+    if (value.includes(NUL)) issues.push(error(`environmentVariables.${name}`, "nul-character", `The value of ${name} contains a NUL character, which would cut it short.`, fix))
+  }
+  for (const field of ["entryScript", "command"] as const) {
+    if (spec[field]?.includes(NUL)) issues.push(error(field, "nul-character", `${field} contains a NUL character.`, fix))
+  }
+  return issues
+}
+
 const rules: ReadonlyArray<Rule> = [
+  nulRule,
   sourceDirectoryRule,
   entryRule,
   computeRule,

@@ -86,6 +86,18 @@ describe("field rules", () => {
     expect(only(Estimator.withArgs(Estimator.make({ command: "echo" }), "x"))).toEqual([["arguments", "arguments-with-command"]])
   })
 
+  it("an entry script starting with '-' would be read as an interpreter option", () => {
+    expect(only(withFields({ entryScript: "-c" }))).toEqual([["entryScript", "entry-script-option"]])
+    expect(Validation.validate(withFields({ entryScript: "-c" }))[0]?.hint).toBe('Give it as "./-c", or rename the script.')
+  })
+
+  it("NUL characters cannot reach a process", () => {
+    expect(only(pipe(base, Estimator.withArgs("ok", "a\u0000b"), Estimator.withEnv({ A: "x\u0000" })))).toEqual([
+      ["arguments[1]", "nul-character"],
+      ["environmentVariables.A", "nul-character"]
+    ])
+  })
+
   it("source directory must not be empty", () => {
     expect(only(withFields({ sourceDirectory: "" }))).toEqual([["sourceDirectory", "source-directory-empty"]])
   })
