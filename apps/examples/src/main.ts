@@ -6,8 +6,9 @@
  */
 import { Validation } from "@estimator/core"
 import chainerMnist from "./chainerMnist.js"
+import quickstart from "./quickstart.js"
 
-const examples = { "chainer-mnist": chainerMnist }
+const examples = { quickstart, "chainer-mnist": chainerMnist }
 
 let failed = false
 for (const [name, spec] of Object.entries(examples)) {

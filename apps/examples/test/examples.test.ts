@@ -17,3 +17,13 @@ describe("examples", () => {
     })
   })
 })
+
+describe("quickstart", () => {
+  it("is a valid single-process local job reading the points input", async () => {
+    const { default: quickstart } = await import("../src/quickstart.js")
+    expect(Validation.validate(quickstart)).toEqual([])
+    expect(quickstart.compute).toEqual({ _tag: "Local" })
+    expect(quickstart.arguments).toEqual(["--data", { _tag: "InputRef", name: "points" }, "--epochs", 200, "--learning-rate", 0.05])
+    expect(quickstart.inputs["points"]).toMatchObject({ _tag: "Data", source: { _tag: "LocalPath", path: "./data/quickstart" } })
+  })
+})
