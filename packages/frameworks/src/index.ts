@@ -26,3 +26,7 @@ export * as SKLearn from "./SKLearn.js"
  * @since 0.1.0
  */
 export * as TensorFlow from "./TensorFlow.js"
+/**
+ * @since 0.1.0
+ */
+export * as V1Import from "./V1Import.js"
