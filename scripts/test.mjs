@@ -7,7 +7,8 @@ import { readFileSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: "inherit" }).status ?? 1
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" }
+const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: "inherit", env }).status ?? 1
 
 const build = run("npx", ["turbo", "run", "build", "typecheck", "--output-logs=errors-only"])
 if (build !== 0) {
