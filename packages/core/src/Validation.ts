@@ -399,6 +399,9 @@ const nulRule: Rule = (spec) => {
   for (const [name, value] of Object.entries(spec.environmentVariables)) {
     if (value.includes(NUL)) issues.push(error(`environmentVariables.${name}`, "nul-character", `The value of ${name} contains a NUL character, which would cut it short.`, fix))
   }
+  for (const [name, input] of Object.entries(spec.inputs)) {
+    if (input._tag === "Literal" && typeof input.value === "string" && input.value.includes(NUL)) issues.push(error(`inputs.${name}.value`, "nul-character", `The literal input ${name} contains a NUL character, which would cut it short.`, fix))
+  }
   for (const field of ["entryScript", "command"] as const) {
     if (spec[field]?.includes(NUL)) issues.push(error(field, "nul-character", `${field} contains a NUL character.`, fix))
   }

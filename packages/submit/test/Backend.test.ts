@@ -171,9 +171,9 @@ describe("Backend: invalid specs and missing files", () => {
   it.effect("NUL characters and option-like scripts cannot reach a process", () =>
     Effect.gen(function*() {
       const error = yield* expectPlanError(planWith("local", Estimator.withArgs(base(), "a\u0000b")))
-      expect(error.issues).toEqual([expect.objectContaining({ path: "arguments[0]", code: "contains-nul" })])
+      expect(error.issues).toEqual([expect.objectContaining({ path: "arguments[0]", code: "nul-character" })])
       const option = yield* expectPlanError(planWith("local", Estimator.make({ entryScript: "-c.py" })))
-      expect(option.issues).toEqual([expect.objectContaining({ path: "entryScript", code: "entry-script-looks-like-option" })])
+      expect(option.issues).toEqual([expect.objectContaining({ path: "entryScript", code: "entry-script-option" })])
     }))
 
   it.effect("an injected run id must be usable as a job name and a folder", () =>

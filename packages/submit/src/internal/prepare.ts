@@ -36,34 +36,6 @@ const warning = (path: string, code: string, message: string, hint: string): Val
   severity: "warning"
 })
 
-/**
- * Strings that become argv items or variable values cannot hold a NUL character (no process can
- * receive one), and an entry script that starts with `-` would be read as an interpreter option.
- */
-const processIssues = (spec: Estimator.Estimator): ReadonlyArray<PlanError.PlanIssue> => {
-  const issues: Array<PlanError.PlanIssue> = []
-  const nul = (fieldPath: string, value: string) => {
-    if (value.includes("\u0000")) {
-      issues.push(error(fieldPath, "contains-nul", `${fieldPath} contains a NUL character, which no process argument or environment variable can carry.`, "Remove the NUL character."))
-    }
-  }
-  if (spec.entryScript !== undefined) {
-    nul("entryScript", spec.entryScript)
-    if (spec.entryScript.startsWith("-")) {
-      issues.push(error("entryScript", "entry-script-looks-like-option", `entryScript "${spec.entryScript}" starts with '-', so python would read it as one of its options.`, `Write it as ./${spec.entryScript}.`))
-    }
-  }
-  if (spec.command !== undefined) nul("command", spec.command)
-  spec.arguments.forEach((argument, index) => {
-    if (typeof argument === "string") nul(`arguments[${index}]`, argument)
-  })
-  for (const [name, value] of Object.entries(spec.environmentVariables)) nul(`environmentVariables.${name}`, value)
-  for (const [name, input] of Object.entries(spec.inputs)) {
-    if (input._tag === "Literal" && typeof input.value === "string") nul(`inputs.${name}.value`, input.value)
-  }
-  return issues
-}
-
 const fail = (
   backend: Backend.BackendName,
   issues: ReadonlyArray<PlanError.PlanIssue>,
@@ -114,7 +86,7 @@ export const prepare = (
     const spec = decoded.right
     const validation = Validation.validate(spec)
     const warnings: Array<Validation.Issue> = [...Validation.warnings(validation)]
-    const invalid = [...Validation.errors(validation).map((issue) => PlanError.fromIssue(issue)), ...processIssues(spec)]
+    const invalid = Validation.errors(validation).map((issue) => PlanError.fromIssue(issue))
     if (invalid.length > 0) return yield* fail(backend, invalid, warnings)
 
     const runId = yield* (context.runId ?? Backend.generateRunId)
