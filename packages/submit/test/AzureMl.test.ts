@@ -226,6 +226,18 @@ describe("AzureMl.plan: distribution, limits and resources", () => {
       expectSwaggerValid(result.requests)
     }))
 
+  it.effect("a framework's Python pin replaces the default Python, not the user's", () =>
+    Effect.gen(function*() {
+      const condaOf = (result: Plan.AzureMlPlan) =>
+        Yaml.parse((result.requests[1]?.body as { properties: { condaFile: string } }).properties.condaFile) as { dependencies: ReadonlyArray<unknown> }
+      const framework = yield* plan(pipe(base(), onCluster, PyTorch.pytorch("1.6")))
+      expect(condaOf(framework).dependencies).toContain("python=3.6.2")
+      expect(condaOf(framework).dependencies).not.toContain("python=3.8")
+      const userPinned = yield* plan(pipe(base(), onCluster, Estimator.withConda(["python=3.10"]), PyTorch.pytorch("1.6")))
+      expect(condaOf(userPinned).dependencies).toContain("python=3.10")
+      expect(condaOf(userPinned).dependencies).not.toContain("python=3.6.2")
+    }))
+
   it("writes timeouts as ISO-8601 durations (days, hours, minutes, seconds)", () => {
     expect(isoDuration(900)).toBe("PT15M")
     expect(isoDuration(3600)).toBe("PT1H")

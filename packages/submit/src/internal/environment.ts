@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Estimator, Validation } from "@estimator/core"
-import { ResolvedEnvironment } from "@estimator/env"
+import { Conda, ResolvedEnvironment } from "@estimator/env"
 import { FrameworkEnvironment } from "@estimator/frameworks"
 import { Either } from "effect"
 import type * as Plan from "../Plan.js"
@@ -38,6 +38,7 @@ export const resolve = (
   if (effective.baseImage !== undefined) environment = ResolvedEnvironment.withBaseImage(environment, effective.baseImage)
   if (effective.framework !== undefined) {
     environment = ResolvedEnvironment.withPackages(environment, effective.condaPackages, effective.pipPackages)
+    environment = withFrameworkPython(environment, spec, effective.framework.condaPackages)
     const frameworkVariables = Object.fromEntries(
       Object.entries(effective.framework.environmentVariables).filter(([name]) =>
         !(name in spec.secretEnvironmentVariables) && !(name in spec.environmentVariables)
@@ -50,4 +51,20 @@ export const resolve = (
     variables: { ...environment.environmentVariables, ...spec.environmentVariables },
     warnings: effective.warnings
   })
+}
+
+/**
+ * A framework's Python pin (e.g. Chainer's `python=3.6.2`) replaces the default Python, but never
+ * a Python the user pinned or a conda file's.
+ */
+const withFrameworkPython = (
+  environment: ResolvedEnvironment.ResolvedEnvironment,
+  spec: Estimator.Estimator,
+  frameworkConda: ReadonlyArray<string>
+): ResolvedEnvironment.ResolvedEnvironment => {
+  const pin = frameworkConda.map(Conda.pythonPin).find((version) => version !== undefined)
+  const userPinned = spec.environment.condaFile !== undefined ||
+    spec.environment.condaPackages.some((dependency) => Conda.pythonPin(dependency) !== undefined)
+  if (pin === undefined || userPinned || environment._tag !== "Image" || environment.python._tag !== "Conda") return environment
+  return ResolvedEnvironment.withPython(environment, ResolvedEnvironment.conda({ ...environment.python.specification, python: pin }))
 }
