@@ -13,6 +13,10 @@ export * as Framework from "./Framework.js"
 /**
  * @since 0.1.0
  */
+export * as Function from "./Function.js"
+/**
+ * @since 0.1.0
+ */
 export * as Secret from "./Secret.js"
 /**
  * @since 0.1.0

@@ -13,7 +13,7 @@ import { Validation } from "@estimator/core"
 import * as E from "fp-ts/lib/Either.js"
 import * as path from "node:path"
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml"
-import { dual } from "./internal/dual.js"
+import { dual } from "@estimator/core/Function"
 import * as ParseIssue from "./ParseIssue.js"
 import * as Requirements from "./Requirements.js"
 

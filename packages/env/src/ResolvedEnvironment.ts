@@ -18,7 +18,7 @@ import { Validation } from "@estimator/core"
 import * as E from "fp-ts/lib/Either.js"
 import * as BaseImages from "./BaseImages.js"
 import * as Conda from "./Conda.js"
-import { dual } from "./internal/dual.js"
+import { dual } from "@estimator/core/Function"
 
 // -------------------------------------------------------------------------------------
 // models
