@@ -17,6 +17,7 @@ import { Clock, Context, Data, Effect, Random, Stream } from "effect"
 import * as internalCapabilities from "./internal/capabilities.js"
 import type * as Plan from "./Plan.js"
 import type * as PlanError from "./PlanError.js"
+import type * as RunStore from "./RunStore.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -326,12 +327,14 @@ export class NotExecutable extends Data.TaggedError("NotExecutable")<{ readonly 
 }
 
 /**
- * What `execute`, `status`, `logs`, `wait` and `cancel` can fail with.
+ * What `execute`, `status`, `logs`, `wait` and `cancel` can fail with: the errors above, and
+ * those of executing and following a run on any backend (`RunStore.RunError`: run not found,
+ * run store unreadable, a secret or program missing, a start failure, a snapshot failure).
  *
  * @category errors
  * @since 0.1.0
  */
-export type BackendError = NotImplemented | WrongBackend | NotExecutable
+export type BackendError = NotImplemented | WrongBackend | NotExecutable | RunStore.RunError
 
 // -------------------------------------------------------------------------------------
 // tags

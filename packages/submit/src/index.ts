@@ -45,4 +45,12 @@ export * as Redact from "./Redact.js"
 /**
  * @since 0.1.0
  */
+export * as RunStore from "./RunStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as Snapshot from "./Snapshot.js"
+/**
+ * @since 0.1.0
+ */
 export * as Testing from "./Testing.js"

@@ -220,15 +220,15 @@ describe("Local.plan: properties", () => {
 })
 
 describe("Local.layer", () => {
-  it.effect("plans through the Backend service and cannot execute yet", () =>
+  it.effect("plans through the Backend service and executes only its own plans (runs: LocalRun.test.ts)", () =>
     Effect.gen(function*() {
       const planned = yield* Backend.plan(base(), context())
       expect(planned.backend).toBe("local")
       expect((planned as Plan.LocalPlan).processes[0]?.argv).toEqual(["python3", "train.py"])
       const capabilities = yield* Backend.capabilities
       expect(capabilities.nodeCount.support).toBe("unsupported")
-      const executed = yield* Effect.either(Backend.execute(planned))
-      expect(Either.isLeft(executed) && executed.left._tag).toBe("NotImplemented")
-      expect(Either.isLeft(executed) && executed.left.message).toContain("local backend cannot execute runs yet")
+      const foreign = { ...planned, backend: "azureml" } as unknown as Plan.Plan
+      const executed = yield* Effect.either(Backend.execute(foreign))
+      expect(Either.isLeft(executed) && executed.left._tag).toBe("WrongBackend")
     }).pipe(Effect.provide(Local.layerWith({ python: "python3" })), Effect.provide(project())))
 })

@@ -1,0 +1,311 @@
+/**
+ * The supervisor of a local run: a small detached `node` process (started by `Local.execute`,
+ * entry point `localRunMain.ts`) that owns the job's processes for their whole life, so the
+ * process that started the run may exit (`--detach`) and any process may follow or cancel it.
+ *
+ * It reads its job (argv, cwd and full environment of each process — secret values included —,
+ * the secret values to redact, the time limit) as JSON from its standard input, never from a
+ * file or its argv. Then it:
+ * - starts each process with `spawn(argv[0], argv.slice(1), { shell: false, detached: true })`,
+ *   each in its own process group;
+ * - writes their output, line by line (a `\r` also ends a segment, so progress bars stream) and
+ *   redacted, to `logs/process-<i>.log` and `logs/combined.log` (prefixed `[rank i] ` when there
+ *   are several processes);
+ * - records the process ids and `Running`, then the end: `Completed` (every process exited 0),
+ *   `Failed` (the exit code of the first process that failed; the others are then stopped) or
+ *   `Canceled` (the time limit, a cancel request, or a signal to the supervisor);
+ * - stops processes by signalling their process groups: `SIGTERM`, then `SIGKILL` after a
+ *   grace period; whatever is left in a group after its leader exits is killed too.
+ * A cancel request is seen through a signal (`SIGTERM`, `SIGINT`, `SIGHUP`) or by polling
+ * `cancel-request.json` (4 times a second).
+ *
+ * @internal
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { Effect } from "effect"
+import { spawn, type ChildProcess } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { StringDecoder } from "node:string_decoder"
+import * as Redact from "../Redact.js"
+import * as RunStore from "../RunStore.js"
+
+/** @internal */
+export interface JobProcess {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+  readonly env: { readonly [name: string]: string }
+}
+
+/** @internal */
+export interface Job {
+  readonly root: string
+  readonly runId: string
+  readonly processes: ReadonlyArray<JobProcess>
+  /** Secret values: every log line and record is redacted with them. */
+  readonly secrets: ReadonlyArray<string>
+  readonly maxRunDurationSeconds?: number
+  readonly killGraceMillis: number
+}
+
+const MAX_SEGMENT = 64 * 1024
+
+/**
+ * Splits a byte stream into segments ending with `\n` or `\r` (a longer run without either is
+ * cut at 64 KiB), decoding UTF-8 across chunk boundaries.
+ *
+ * @internal
+ */
+export const segmenter = (emit: (segment: string) => void) => {
+  const decoder = new StringDecoder("utf8")
+  let pending = ""
+  const drain = () => {
+    for (;;) {
+      const match = /\r\n|\n|\r/.exec(pending)
+      if (match === null) break
+      const end = match.index + match[0].length
+      emit(pending.slice(0, end))
+      pending = pending.slice(end)
+    }
+    while (pending.length > MAX_SEGMENT) {
+      emit(pending.slice(0, MAX_SEGMENT))
+      pending = pending.slice(MAX_SEGMENT)
+    }
+  }
+  return {
+    push: (chunk: Buffer) => {
+      pending += decoder.write(chunk)
+      drain()
+    },
+    end: () => {
+      pending += decoder.end()
+      drain()
+      if (pending !== "") emit(pending)
+      pending = ""
+    }
+  }
+}
+
+const signalNumber = (signal: NodeJS.Signals): number => os.constants.signals[signal] ?? 0
+
+const killGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // The group is gone.
+  }
+}
+
+interface Started {
+  readonly index: number
+  readonly child: ChildProcess
+  exitCode?: number
+  signal?: string
+  exited: boolean
+  closed: Promise<void>
+}
+
+/**
+ * Runs a job to its end and records it. Resolves when the record has its terminal status.
+ *
+ * @internal
+ */
+export const supervise = async (job: Job): Promise<void> => {
+  const redactor = Redact.make(job.secrets)
+  const store = RunStore.make(job.root, { redactor })
+  const runId = job.runId
+  const run = <A, E>(effect: Effect.Effect<A, E, import("@effect/platform").FileSystem.FileSystem>) =>
+    Effect.runPromise(Effect.provide(effect, NodeFileSystem.layer))
+
+  const multi = job.processes.length > 1
+  const combined = fs.openSync(store.logPath(runId, "combined"), "a")
+  const perProcess = job.processes.map((_, index) => fs.openSync(store.logPath(runId, { process: index }), "a"))
+
+  let stopReason: string | undefined
+  let failure: { index: number; exitCode: number; reason: string } | undefined
+  const started: Array<Started> = []
+  let killTimer: NodeJS.Timeout | undefined
+
+  const stopAll = (reason: string | undefined, asFailure: boolean) => {
+    if (!asFailure && stopReason === undefined) stopReason = reason
+    for (const entry of started) if (!entry.exited) killGroup(entry.child.pid, "SIGTERM")
+    if (killTimer === undefined) {
+      killTimer = setTimeout(() => {
+        for (const entry of started) killGroup(entry.child.pid, "SIGKILL")
+      }, job.killGraceMillis)
+      killTimer.unref()
+    }
+  }
+
+  const cancelReason = async (fallback: string): Promise<string> => {
+    const request = await run(store.cancelRequest(runId))
+    return request._tag === "Some" ? request.value.reason : fallback
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    void cancelReason(`canceled (the supervisor received ${signal})`).then((reason) => stopAll(reason, false))
+  }
+  process.on("SIGTERM", onSignal)
+  process.on("SIGINT", onSignal)
+  process.on("SIGHUP", onSignal)
+
+  for (const [index, spec] of job.processes.entries()) {
+    if (stopReason !== undefined) break
+    const [program, ...args] = spec.argv
+    const child = spawn(program ?? "", args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      shell: false,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const write = (segment: string) => {
+      const text = Redact.string(redactor, segment)
+      fs.writeSync(perProcess[index]!, text)
+      fs.writeSync(combined, multi ? `[rank ${index}] ${text}` : text)
+    }
+    const entry: Started = { index, child, exited: false, closed: Promise.resolve() }
+    entry.closed = new Promise<void>((resolve) => {
+      const out = segmenter(write)
+      const err = segmenter(write)
+      let open = 2
+      const done = () => {
+        if (--open === 0) resolve()
+      }
+      child.stdout?.on("data", (chunk: Buffer) => out.push(chunk))
+      child.stderr?.on("data", (chunk: Buffer) => err.push(chunk))
+      child.stdout?.on("close", () => {
+        out.end()
+        done()
+      })
+      child.stderr?.on("close", () => {
+        err.end()
+        done()
+      })
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        if (entry.exited) return
+        entry.exited = true
+        entry.exitCode = 127
+        const reason = `process ${index} could not start: ${program} ${error.code ?? error.message}`
+        if (failure === undefined) failure = { index, exitCode: 127, reason }
+        resolve()
+        stopAll(undefined, true)
+      })
+    })
+    child.on("exit", (code, signal) => {
+      entry.exited = true
+      // Whatever the process left running in its group goes with it.
+      killGroup(child.pid, "SIGKILL")
+      if (signal !== null) {
+        entry.signal = signal
+        entry.exitCode = 128 + signalNumber(signal)
+      } else {
+        entry.exitCode = code ?? 0
+      }
+      if (entry.exitCode !== 0 && failure === undefined && stopReason === undefined) {
+        failure = {
+          index,
+          exitCode: entry.exitCode,
+          reason: signal !== null
+            ? `${multi ? `process ${index}` : "the process"} was killed by ${signal}`
+            : `${multi ? `process ${index}` : "the process"} exited with code ${entry.exitCode}`
+        }
+        stopAll(undefined, true)
+      }
+    })
+    started.push(entry)
+  }
+
+  await run(store.update(runId, (record) => ({
+    ...record,
+    pid: process.pid,
+    externalId: String(process.pid),
+    processes: started.map((entry) => ({ index: entry.index, argv: job.processes[entry.index]!.argv, ...(entry.child.pid === undefined ? {} : { pid: entry.child.pid }) }))
+  })))
+  await run(store.appendStatus(runId, "Running"))
+
+  let timeLimit: NodeJS.Timeout | undefined
+  if (job.maxRunDurationSeconds !== undefined) {
+    const seconds = job.maxRunDurationSeconds
+    timeLimit = setTimeout(() => stopAll(`exceeded maxRunDurationSeconds=${seconds}`, false), seconds * 1000)
+  }
+  const poll = setInterval(() => {
+    void run(store.cancelRequest(runId)).then((request) => {
+      if (request._tag === "Some") stopAll(request.value.reason, false)
+    })
+  }, 250)
+  // A request made before the processes started.
+  const early = await run(store.cancelRequest(runId))
+  if (early._tag === "Some") stopAll(early.value.reason, false)
+
+  await Promise.all(started.map((entry) => entry.closed))
+  // A process whose pipes closed may still be exiting.
+  await Promise.all(started.map((entry) => entry.exited ? Promise.resolve() : new Promise<void>((resolve) => entry.child.once("exit", () => resolve()))))
+  clearInterval(poll)
+  if (timeLimit !== undefined) clearTimeout(timeLimit)
+  if (killTimer !== undefined) clearTimeout(killTimer)
+  fs.closeSync(combined)
+  for (const fd of perProcess) fs.closeSync(fd)
+
+  const processes = started.map((entry) => ({
+    index: entry.index,
+    argv: job.processes[entry.index]!.argv,
+    ...(entry.child.pid === undefined ? {} : { pid: entry.child.pid }),
+    ...(entry.exitCode === undefined ? {} : { exitCode: entry.exitCode }),
+    ...(entry.signal === undefined ? {} : { signal: entry.signal })
+  }))
+  await run(store.update(runId, (record) => ({ ...record, processes })))
+  if (stopReason !== undefined) {
+    const exitCode = started.find((entry) => entry.exitCode !== 0)?.exitCode
+    await run(store.appendStatus(runId, "Canceled", { reason: stopReason, ...(exitCode === undefined ? {} : { exitCode }) }))
+  } else if (failure !== undefined) {
+    await run(store.appendStatus(runId, "Failed", { reason: failure.reason, exitCode: failure.exitCode }))
+  } else {
+    await run(store.appendStatus(runId, "Completed", { exitCode: 0 }))
+  }
+  process.off("SIGTERM", onSignal)
+  process.off("SIGINT", onSignal)
+  process.off("SIGHUP", onSignal)
+}
+
+/**
+ * Reads the whole standard input.
+ *
+ * @internal
+ */
+export const readStdin = (): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
+    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    process.stdin.on("error", reject)
+  })
+
+/**
+ * Where a program would be found: itself when it contains `/` (relative to `cwd`), else the first
+ * executable file of that name on `PATH`.
+ *
+ * @internal
+ */
+export const which = (program: string, searchPath: string, cwd: string): string | undefined => {
+  const executable = (candidate: string) => {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK)
+      return fs.statSync(candidate).isFile()
+    } catch {
+      return false
+    }
+  }
+  if (program.includes("/")) {
+    const candidate = path.resolve(cwd, program)
+    return executable(candidate) ? candidate : undefined
+  }
+  for (const directory of searchPath.split(path.delimiter)) {
+    if (directory === "") continue
+    const candidate = path.join(directory, program)
+    if (executable(candidate)) return candidate
+  }
+  return undefined
+}
