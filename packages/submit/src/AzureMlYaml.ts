@@ -23,8 +23,20 @@
  *   `azureml://registries/<r>/environments/<n>/versions/<v>` (or `/labels/<l>`) →
  *   `environment.registered`; `{image}` → `image` with `userManagedPython: true` (Azure ML runs an
  *   image without a conda file as is); `{image, conda_file: <path>}` → `image` + `condaFile`;
- *   `{image, conda_file: {dependencies: [...]}}` (inline) → `condaPackages` + `pipPackages` (the one
- *   `pip:` list); `{build: {path, dockerfile_path}}` → `build` with `userManagedPython: true`.
+ *   `{image, conda_file: {name, channels, dependencies}}` (inline) → `condaPackages` +
+ *   `pipPackages`; `{build: {path, dockerfile_path}}` → `build` with `userManagedPython: true`.
+ *   Export writes the environment the azureml plan registers for the spec (`resolve` of
+ *   `internal/environment.ts` with Azure ML's defaults), so the two agree: the spec's image, else
+ *   the framework's, else `BaseImages.defaultImage(gpu)`; a conda file by its path; otherwise the
+ *   conda specification the spec builds, inline (v1's name and channel, the Python pin — the
+ *   user's, the framework's or the default —, `pip`, `azureml-defaults` first in a non-empty pip
+ *   list, the framework's packages, a requirements file's lines). Import inverts that: an image
+ *   the spec would pick anyway (the framework's or the default one for `estimator.gpu`) is no
+ *   `image`, and an inline specification becomes the fewest user packages that rebuild exactly it,
+ *   found by resolving candidates (so what resolving adds is left out). An inline specification
+ *   the spec cannot rebuild exactly (no `name`, other Python, ...) is read as its packages, with a
+ *   warning `conda-specification-differs` that says how the built one differs; `channels` other
+ *   than `[conda-forge]` and keys other than `name`, `channels`, `dependencies` are refused.
  * - `compute: azureml:<name>` (or a bare name) → `Cluster`; `local` → `Local`; no `compute` with
  *   `resources.instance_type` → `Serverless` of that VM size (`queue_settings.job_tier` `spot` /
  *   `standard` ↔ `vmPriority` `lowpriority` / `dedicated`). No `compute` and no `instance_type`
@@ -41,8 +53,10 @@
  *   without version or label, as `Data.fromAsset(name)` means), another URI → `Uri`, anything else
  *   → `LocalPath`. `outputs`: `{type, mode, path, name, version}` (defaults `uri_folder`,
  *   `rw_mount`) → `Data.Output` with `destination`, `assetName`, `assetVersion`.
- * - `environment_variables`, `tags`, `name`, `display_name`, `experiment_name`, `description` map
- *   1:1; `$schema` is ignored; `type` must be `command` (sweep and pipeline jobs are refused).
+ * - `environment_variables`: the framework's variables first (`NCCL_TREE_THRESHOLD` for PyTorch),
+ *   then the spec's, which win (as the plan sends them); import drops a framework variable whose
+ *   value is the framework's. `tags`, `name`, `display_name`, `experiment_name`, `description`
+ *   map 1:1; `$schema` is ignored; `type` must be `command` (sweep and pipeline jobs are refused).
  *
  * **Paths.** Paths in the YAML are relative to the YAML's folder; `baseDirectory` is that folder
  * as the spec sees it (default `.`). `sourceDirectory`, local input paths and the Docker build
@@ -53,17 +67,21 @@
  * **Spec fields without a YAML key** that do not change what Azure ML runs are kept in reserved
  * tags, so that export → import is lossless: `estimator.gpu` (`gpu`), `estimator.framework`
  * (`"<name> <version>"`) and `estimator.framework.versionDefaulted`, `estimator.distribution.backend`
- * (a PyTorch backend other than NCCL). The framework's own packages are not known to this module
- * (`@estimator/frameworks` does not export them yet), so a framework is exported only when the
- * environment is complete without them (conda file, registered environment, user-managed image).
+ * (a PyTorch backend other than NCCL). Import needs `estimator.gpu` and `estimator.framework` to
+ * recognise the image, packages and variables the framework (or the default image) contributes.
  *
  * **Lossless.** `fromYaml(toYaml(spec))` gives back `spec` whenever `toYaml` succeeds, except for
  * spellings the YAML cannot tell apart, which read back in one canonical form: a `command` that is
  * itself a plain `python <script> ...` (→ `entryScript`), explicit `MODEL_LOCATION` +
  * `--resume-from` arguments (→ `resumeFrom`), a data asset with label `latest` (→ no label), a
- * `Uri` of the form `azureml://datastores/...` (→ `Datastore`), and un-normalized paths
- * (`./env.yml` → `env.yml`; with a `baseDirectory` other than `.`, every path) — each reads back
- * as a spec that means the same job.
+ * `Uri` of the form `azureml://datastores/...` (→ `Datastore`), un-normalized paths
+ * (`./env.yml` → `env.yml`; with a `baseDirectory` other than `.`, every path), and what resolving
+ * the environment adds anyway when the user spells it out: an image that is the default or the
+ * framework's (→ no image), `python=<the default or the framework's version>`, and `pip`,
+ * `azureml-defaults` or a framework's own package line where resolving puts them (→ left out),
+ * a Python pin anywhere but first (→ first), a framework variable set to the framework's value
+ * (→ left out), and a requirements file (→ its lines as `pipPackages`) — each reads back as a
+ * spec that means the same job.
  *
  * **YAML dialect.** Files are read as the Azure ML CLI reads them (PyYAML, YAML 1.1: unquoted
  * `yes`/`on`/`True` are booleans, `0777` is octal), so a value the CLI would reject as a
@@ -126,13 +144,18 @@ export interface Imported {
 
 /**
  * Options of {@link toYaml}: `baseDirectory` is the folder the YAML will be written to, as the
- * spec's paths see it (default `.`: the spec's paths are written as they are).
+ * spec's paths see it (default `.`: the spec's paths are written as they are). `files` holds the
+ * text of the files the spec's environment names, keyed as the spec writes their paths
+ * (`environment.condaFile`, `environment.pipRequirementsFile`, relative to `sourceDirectory`), as
+ * the plans read them: a requirements file is needed (its lines go into the YAML's conda
+ * specification); a conda file is only referred to, and its text, when given, is checked.
  *
  * @category models
  * @since 0.1.0
  */
 export interface ToYamlOptions {
   readonly baseDirectory?: string
+  readonly files?: { readonly [relativePath: string]: string }
 }
 
 /**

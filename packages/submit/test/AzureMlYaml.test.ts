@@ -5,6 +5,8 @@ import * as FpEither from "fp-ts/lib/Either.js"
 import { pipe } from "fp-ts/lib/function.js"
 import { describe, expect, it } from "vitest"
 import * as Yaml from "yaml"
+import { BaseImages } from "@estimator/env"
+import { FrameworkEnvironment } from "@estimator/frameworks"
 import * as AzureMlYaml from "../src/AzureMlYaml.js"
 import { parseEntryScript } from "../src/internal/azureMlYamlCommand.js"
 import * as Path from "../src/internal/azureMlYamlPath.js"
@@ -263,19 +265,56 @@ describe("fromYaml: environment", () => {
     expect(importOk(text, { baseDirectory: "jobs/train" }).spec.environment.condaFile).toBe("../train/conda.yml")
   })
 
-  it("reads an inline conda specification as conda and pip packages", () => {
+  it("reads an inline conda specification the spec builds as the packages the user gave (what the spec adds is left out)", () => {
+    const text = job({ environment: lines(
+      "",
+      "  image: x",
+      "  conda_file:",
+      "    name: project_environment",
+      "    channels: [conda-forge]",
+      "    dependencies:",
+      "      - python=3.10",
+      "      - pip",
+      "      - scipy",
+      "      - pip:",
+      "        - azureml-defaults",
+      "        - torch==2.1",
+      "        - numpy"
+    ).trimEnd() })
+    const imported = importOk(text)
+    expect(imported.spec.environment).toEqual({
+      ...Estimator.defaultEnvironment,
+      image: { name: "x" },
+      condaPackages: ["python=3.10", "scipy"],
+      pipPackages: ["torch==2.1", "numpy"]
+    })
+    expect(imported.warnings).toEqual([])
+    // with the default Python, nothing is pinned: the spec adds python=3.8 itself
+    const defaultPython = importOk(text.replace("python=3.10", "python=3.8")).spec.environment
+    expect(defaultPython.condaPackages).toEqual(["scipy"])
+  })
+
+  it("reads any other inline conda specification as its packages, and warns how the spec's will differ", () => {
     const text = job({ environment: "\n  image: x\n  conda_file:\n    dependencies:\n      - python=3.10\n      - pip\n      - pip:\n        - torch==2.1\n        - numpy" })
-    expect(importOk(text).spec.environment).toEqual({
+    const imported = importOk(text)
+    expect(imported.spec.environment).toEqual({
       ...Estimator.defaultEnvironment,
       image: { name: "x" },
       condaPackages: ["python=3.10"],
       pipPackages: ["torch==2.1", "numpy"]
     })
+    expect(imported.warnings.map((warning) => [warning.code, warning.path])).toEqual([["conda-specification-differs", "environment.conda_file"]])
+    // the spec names its environment, takes conda-forge and installs azureml-defaults first
+    for (const part of ["name: project_environment", "channels: conda-forge", "pip: azureml-defaults, torch==2.1, numpy"]) {
+      expect(imported.warnings[0]?.message).toContain(part)
+    }
   })
 
-  it("refuses an inline conda specification with keys the spec cannot keep", () => {
-    const issues = importErrors(job({ environment: "\n  image: x\n  conda_file:\n    channels: [conda-forge]\n    dependencies: [numpy]" }))
-    expect(issues.map((issue) => [issue.code, issue.path])).toEqual([["unsupported-key", "environment.conda_file.channels"]])
+  it("refuses an inline conda specification with keys or channels the spec cannot keep", () => {
+    const channels = importErrors(job({ environment: "\n  image: x\n  conda_file:\n    channels: [pytorch, nvidia]\n    dependencies: [pytorch-cuda]" }))
+    expect(channels.map((issue) => [issue.code, issue.path])).toEqual([["unsupported-value", "environment.conda_file.channels"]])
+    const prefix = importErrors(job({ environment: "\n  image: x\n  conda_file:\n    prefix: /opt/env\n    dependencies: [numpy]" }))
+    expect(prefix.map((issue) => [issue.code, issue.path])).toEqual([["unsupported-key", "environment.conda_file.prefix"]])
   })
 
   it("reads a build context (relative to the same base as sourceDirectory) as a user-managed build", () => {
@@ -576,8 +615,13 @@ describe("toYaml", () => {
     const image = pipe(exportable(), (s) => ({ ...s, environment: Estimator.defaultEnvironment }), Estimator.withImage("python:3.11"))
     expect(exportedData(Estimator.withUserManagedPython(image))["environment"]).toEqual({ image: "python:3.11" })
     expect(exportedData(Estimator.withCondaFile(image, "../env/conda.yml"))["environment"]).toEqual({ image: "python:3.11", conda_file: "env/conda.yml" })
-    expect(exportedData(pipe(image, Estimator.withConda(["python=3.10"]), Estimator.withPip(["torch"])))["environment"])
-      .toEqual({ image: "python:3.11", conda_file: { dependencies: ["python=3.10", "pip", { pip: ["torch"] }] } })
+    // the conda specification the azureml plan registers: v1's name and channel, azureml-defaults first
+    expect(exportedData(pipe(image, Estimator.withConda(["python=3.10"]), Estimator.withPip(["torch"])))["environment"]).toEqual({
+      image: "python:3.11",
+      conda_file: { name: "project_environment", channels: ["conda-forge"], dependencies: ["python=3.10", "pip", { pip: ["azureml-defaults", "torch"] }] }
+    })
+    expect(exportedData(image)["environment"])
+      .toEqual({ image: "python:3.11", conda_file: { name: "project_environment", channels: ["conda-forge"], dependencies: ["python=3.8"] } })
     const build = pipe(exportable(), (s) => ({ ...s, environment: Estimator.defaultEnvironment }), Estimator.withBuildContext("docker", "Dockerfile.gpu"), Estimator.withUserManagedPython)
     expect(exportedData(build)["environment"]).toEqual({ build: { path: "docker", dockerfile_path: "Dockerfile.gpu" } })
     expect(exportedData(Estimator.withEnvironmentRef(exportable(), { name: "e", version: "2", registry: "azureml" }))["environment"])
@@ -654,11 +698,10 @@ describe("toYaml", () => {
   it.each<[string, (s: Estimator.Estimator) => Estimator.Estimator, string]>([
     ["docker off", (s) => Estimator.withoutDocker(s), "environment.docker"],
     ["a source-directory datastore", (s) => Estimator.withSourceDirectoryDatastore(s, "ds"), "sourceDirectoryDatastore"],
-    ["a pip requirements file", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, image: { name: "x" }, pipRequirementsFile: "req.txt", condaPackages: ["numpy"] } }), "environment.pipRequirementsFile"],
-    ["the default base image", (s) => ({ ...s, environment: Estimator.defaultEnvironment }), "environment"],
-    ["an image with managed Python and nothing to install", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, image: { name: "x" } } }), "environment.userManagedPython"],
+    ["a pip requirements file whose text is not given", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, image: { name: "x" }, pipRequirementsFile: "req.txt", condaPackages: ["numpy"] } }), "environment.pipRequirementsFile"],
+    ["packages next to a conda file", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, condaFile: "conda.yml", pipPackages: ["numpy"] } }), "environment.pipPackages"],
+    ["an empty package name", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, pipPackages: [" "] } }), "environment.pipPackages[0]"],
     ["a registry without password", (s) => ({ ...s, environment: { ...Estimator.defaultEnvironment, userManagedPython: true, image: { name: "x", registry: { address: "acr.io" } } } }), "environment.image.registry"],
-    ["a framework whose packages the YAML would have to install", (s) => pipe(s, (x) => ({ ...x, environment: Estimator.defaultEnvironment }), Estimator.withImage("x"), Estimator.withPip(["numpy"]), Estimator.withFramework(Framework.make("TensorFlow", "2.2"))), "framework"],
     ["a reserved tag", (s) => Estimator.withTags(s, { "estimator.gpu": "true" }), "tags.estimator.gpu"],
     ["a literal argument Azure ML would substitute", (s) => Estimator.withArgs(s, "${{inputs.x}}"), "arguments[0]"],
     ["a single-brace reference in a command", (s) => ({ ...s, entryScript: undefined, command: "echo {inputs.x}" } as unknown as Estimator.Estimator), "command"],
@@ -723,29 +766,33 @@ const canonicalSpec = (place: (path: string) => string): fc.Arbitrary<Estimator.
     optional("assetName", identifier),
     optional("assetVersion", fc.stringMatching(/^[0-9]{1,2}$/))
   ).map(([type, mode, destination, assetName, assetVersion]) => ({ type, mode, ...destination, ...assetName, ...assetVersion }))
-  const packages = fc.uniqueArray(fc.constantFrom("numpy", "pip", "python=3.10", "torch==2.1", "scikit-learn>=1.3"), { maxLength: 3 })
-  const environment: fc.Arbitrary<{ readonly environment: Estimator.Environment; readonly frameworkAllowed: boolean }> = fc.oneof(
+  // Packages as the user gives them; what resolving adds itself (the default or a framework's
+  // Python, `pip`, `azureml-defaults`) and a Python pin anywhere but first read back in canonical form.
+  const condaPackages = fc.tuple(fc.boolean(), fc.uniqueArray(fc.constantFrom("numpy", "scikit-learn>=1.3", "conda-forge::pandas"), { maxLength: 2 }))
+    .map(([pinned, rest]) => (pinned ? ["python=3.10", ...rest] : rest))
+  const pipPackages = fc.uniqueArray(fc.constantFrom("numpy", "torch==2.1", "scikit-learn>=1.3", "--extra-index-url https://download.pytorch.org/whl/cpu"), { maxLength: 3 })
+  // no image (the default or the framework's) as often as one
+  const image: fc.Arbitrary<{ readonly image?: Estimator.Image }> = fc.oneof(
+    fc.constant({}),
+    fc.constantFrom("python:3.11", "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04").map((name) => ({ image: { name } }))
+  )
+  const environment: fc.Arbitrary<Estimator.Environment> = fc.oneof(
     fc.tuple(identifier, fc.oneof(
       fc.constant({}),
       fc.stringMatching(/^[0-9]{1,2}$/).map((version) => ({ version })),
       fc.constantFrom("latest", "prod").map((label) => ({ label }))
     ), fc.option(identifier, { nil: undefined }))
       .filter(([, which, registry]) => registry === undefined || Object.keys(which).length > 0)
-      .map(([name, which, registry]) => ({
-        environment: { ...Estimator.defaultEnvironment, registered: { name, ...which, ...(registry === undefined ? {} : { registry }) } },
-        frameworkAllowed: true
-      })),
-    fc.constantFrom("python:3.11", "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04").map((name) => ({
-      environment: { ...Estimator.defaultEnvironment, userManagedPython: true, image: { name } }, frameworkAllowed: true
+      .map(([name, which, registry]) => ({ ...Estimator.defaultEnvironment, registered: { name, ...which, ...(registry === undefined ? {} : { registry }) } })),
+    image.map((found) => ({ ...Estimator.defaultEnvironment, userManagedPython: true, ...found })),
+    fc.tuple(image, fc.constantFrom(".", "..", "../.."), fileName).map(([found, up, file]) => ({
+      ...Estimator.defaultEnvironment, ...found, condaFile: Path.normalize(`${up}/${file}`)
     })),
-    fc.tuple(fc.constantFrom(".", "..", "../.."), fileName).map(([up, file]) => ({
-      environment: { ...Estimator.defaultEnvironment, image: { name: "python:3.11" }, condaFile: Path.normalize(`${up}/${file}`) }, frameworkAllowed: true
-    })),
-    fc.tuple(packages, packages).filter(([c, p]) => c.length + p.length > 0).map(([condaPackages, pipPackages]) => ({
-      environment: { ...Estimator.defaultEnvironment, image: { name: "python:3.11" }, condaPackages, pipPackages }, frameworkAllowed: false
+    fc.tuple(image, condaPackages, pipPackages).map(([found, conda, pip]) => ({
+      ...Estimator.defaultEnvironment, ...found, condaPackages: conda, pipPackages: pip
     })),
     fc.tuple(relativePath, optional("dockerfile", fc.constantFrom("Dockerfile.gpu", "docker/Dockerfile"))).map(([context, dockerfile]) => ({
-      environment: { ...Estimator.defaultEnvironment, userManagedPython: true, build: { context: place(context), ...dockerfile } }, frameworkAllowed: true
+      ...Estimator.defaultEnvironment, userManagedPython: true, build: { context: place(context), ...dockerfile }
     }))
   )
   const layout: fc.Arbitrary<Pick<Estimator.Estimator, "nodeCount" | "processCountPerNode" | "distribution">> = fc.oneof(
@@ -797,7 +844,7 @@ const canonicalSpec = (place: (path: string) => string): fc.Arbitrary<Estimator.
       ))
     )
   ).map(([fields, entryFields, optionals]): Estimator.Estimator => {
-    const { layout: layoutFields, environment: environmentFields, ...rest } = fields
+    const { layout: layoutFields, ...rest } = fields
     const { framework, ...otherOptionals } = Object.assign({}, ...optionals) as Partial<Estimator.Estimator>
     return {
       _tag: "Estimator",
@@ -805,12 +852,18 @@ const canonicalSpec = (place: (path: string) => string): fc.Arbitrary<Estimator.
       ...rest,
       ...layoutFields,
       ...entryFields,
-      environment: environmentFields.environment,
       secretEnvironmentVariables: {},
       ...otherOptionals,
-      ...(framework !== undefined && environmentFields.frameworkAllowed ? { framework } : {})
+      ...(framework === undefined ? {} : { framework })
     }
   }).filter((spec) => spec.resumeFrom === undefined || !(Estimator.RESUME_FROM_INPUT in spec.inputs))
+    // a conda file above the root of an absolute source directory is the root's (`/a/../../c` is `/c`) and reads back so
+    .filter((spec) => {
+      const condaFile = spec.environment.condaFile
+      if (condaFile === undefined || !Path.isAbsolute(spec.sourceDirectory)) return true
+      const climbs = Path.normalize(condaFile).split("/").filter((segment) => segment === "..").length
+      return climbs <= Path.normalize(spec.sourceDirectory).split("/").filter((segment) => segment !== "").length
+    })
 }
 
 /** Specs with arbitrary text wherever the spec holds a string: most cannot be exported, the rest must read back. */
@@ -829,6 +882,9 @@ const messySpec: fc.Arbitrary<Estimator.Estimator> = (() => {
     fc.tuple(anyText, anyText).map(([name, condaFile]) => ({ ...Estimator.defaultEnvironment, image: { name }, condaFile })),
     fc.tuple(anyText, fc.array(anyText, { maxLength: 2 }), fc.array(anyText, { maxLength: 2 }))
       .map(([name, condaPackages, pipPackages]) => ({ ...Estimator.defaultEnvironment, image: { name }, condaPackages, pipPackages })),
+    fc.tuple(fc.array(fc.oneof(anyText, fc.constantFrom("pip", "python=3.8", "python=3.6.2", "python")), { maxLength: 3 }), fc.array(fc.oneof(anyText, fc.constantFrom("azureml-defaults", "torch==1.6.0", "-r x")), { maxLength: 3 }))
+      .map(([condaPackages, pipPackages]) => ({ ...Estimator.defaultEnvironment, condaPackages, pipPackages })),
+    fc.constant({ ...Estimator.defaultEnvironment, userManagedPython: true }),
     fc.tuple(anyText, optional("dockerfile", anyText)).map(([context, d]) => ({ ...Estimator.defaultEnvironment, userManagedPython: true, build: { context, ...d } }))
   )
   const { command: _command, ...withoutEntry } = Estimator.make({ command: "x" })
@@ -847,17 +903,25 @@ const messySpec: fc.Arbitrary<Estimator.Estimator> = (() => {
     fc.dictionary(anyText, fc.tuple(dataType, optional("destination", source.filter((d): d is Data.DatastorePath | Data.Uri => d._tag === "Datastore" || d._tag === "Uri")))
       .map(([type, destination]): Data.Output => ({ type, mode: "rw_mount", ...destination })), { maxKeys: 2 }),
     fc.dictionary(anyText, anyText, { maxKeys: 2 }),
-    optional("name", anyText)
-  ).map(([sourceDirectory, entry, compute, environment, inputs, outputs, tags, name]): Estimator.Estimator => ({
+    optional("name", anyText),
+    fc.boolean(),
+    optional("framework", fc.constantFrom(...Framework.names).chain((name) =>
+      fc.oneof(fc.constantFrom<string>(...Framework.supportedVersions[name]), anyText).map((version): Framework.Framework => ({ name, version }))
+    )),
+    fc.dictionary(fc.oneof(anyText, fc.constant("NCCL_TREE_THRESHOLD")), fc.oneof(anyText, fc.constant("0")), { maxKeys: 2 })
+  ).map(([sourceDirectory, entry, compute, environment, inputs, outputs, tags, name, gpu, framework, environmentVariables]): Estimator.Estimator => ({
     ...withoutEntry,
     ...entry,
     sourceDirectory,
     compute,
+    gpu,
     environment,
+    environmentVariables,
     inputs,
     outputs,
     tags,
-    ...name
+    ...name,
+    ...framework
   })).map((spec) => JSON.parse(JSON.stringify(spec)) as Estimator.Estimator)
 })()
 
@@ -884,14 +948,17 @@ describe("properties", () => {
       fc.property(canonicalSpec((path) => path), (spec) => {
         const back = AzureMlYaml.fromYaml(exportOk(spec))
         expect(FpEither.isRight(back) ? back.right.spec : back.left).toEqual(spec)
+        // the environment is one the spec builds exactly (a version-less registered environment is warned about as such)
+        if (FpEither.isRight(back)) expect(codes(back.right.warnings).filter((code) => code !== "environment-version-missing")).toEqual([])
       }),
       { numRuns: 300 }
     )
   })
 
   it("export → import is lossless with the YAML in another folder", () => {
-    const placed = fc.constantFrom("jobs/train", "/repo/jobs/train", "a/b/c")
-      .chain((base) => canonicalSpec((path) => Path.join(base, path)).map((spec) => ({ base, spec })))
+    const placed = fc.oneof(
+      ...["jobs/train", "/repo/jobs/train", "a/b/c"].map((base) => canonicalSpec((path) => Path.join(base, path)).map((spec) => ({ base, spec })))
+    )
     fc.assert(
       fc.property(placed, ({ base, spec }) => {
         const back = AzureMlYaml.fromYaml(exportOk(spec, { baseDirectory: base }), { baseDirectory: base })
@@ -902,13 +969,33 @@ describe("properties", () => {
   })
 
   it("export is stable under a round trip, also for spellings that read back in canonical form", () => {
+    const hasPackages = (s: Estimator.Estimator) =>
+      s.environment.condaPackages.length + s.environment.pipPackages.length > 0 && !s.environment.userManagedPython && s.environment.condaFile === undefined
     const spelled = canonicalSpec((path) => path).chain((spec) =>
       fc.constantFrom<(s: Estimator.Estimator) => Estimator.Estimator>(
         (s) => s,
         ({ entryScript: _script, resumeFrom: _resume, ...s }) => ({ ...s, arguments: [], command: "python train.py --lr 0.1" }),
         (s) => Estimator.withInput(s, "asset", Data.fromAsset("a", { label: "latest" })),
         (s) => Estimator.withInput(s, "uri", Data.fromUri("azureml://datastores/ds/paths/p")),
-        (s) => (s.environment.condaFile === undefined ? s : { ...s, environment: { ...s.environment, condaFile: `./${s.environment.condaFile}` } })
+        (s) => (s.environment.condaFile === undefined ? s : { ...s, environment: { ...s.environment, condaFile: `./${s.environment.condaFile}` } }),
+        // what resolving adds, spelled out by the user, and packages in another order
+        (s) => {
+          if (!hasPackages(s)) return s
+          const unpinned = s.framework === undefined && !s.environment.condaPackages.some((p) => p.startsWith("python="))
+          const added = ["pip", ...(unpinned ? ["python=3.8"] : [])].filter((p) => !s.environment.condaPackages.includes(p))
+          return { ...s, environment: { ...s.environment, condaPackages: [...s.environment.condaPackages, ...added] } }
+        },
+        (s) => (hasPackages(s) ? { ...s, environment: { ...s.environment, pipPackages: ["azureml-defaults", ...s.environment.pipPackages] } } : s),
+        (s) => (hasPackages(s) ? { ...s, environment: { ...s.environment, condaPackages: [...s.environment.condaPackages].reverse() } } : s),
+        (s) => {
+          const env = s.environment
+          if (env.image !== undefined || env.build !== undefined || env.registered !== undefined) return s
+          return Estimator.withImage(s, FrameworkEnvironment.effectivePackages(s).baseImage ?? BaseImages.defaultImage(s.gpu))
+        },
+        (s) => {
+          const added = s.framework === undefined ? undefined : FrameworkEnvironment.frameworkEnvironment(s.framework, s.gpu)?.environmentVariables
+          return added === undefined ? s : Estimator.withEnv(s, added)
+        }
       ).map((spell) => spell(spec))
     )
     fc.assert(

@@ -4,8 +4,12 @@
  * @internal
  */
 import { Estimator } from "@estimator/core"
+import type { Validation } from "@estimator/core"
+import { Conda } from "@estimator/env"
+import { Either } from "effect"
 import type { ImportIssue, ToYamlOptions } from "../AzureMlYaml.js"
 import { parseEntryScript, renderEntryScript } from "./azureMlYamlCommand.js"
+import { condaDocument, condaSpecificationOf, frameworkVariablesFirst, resolveForExport } from "./azureMlYamlEnvironment.js"
 import * as Path from "./azureMlYamlPath.js"
 import { hasScheme, renderDataSource, renderEnvironmentReference } from "./azureMlYamlRefs.js"
 import {
@@ -100,20 +104,28 @@ const entryCommand = (issues: Issues, spec: Estimator.Estimator): string | undef
 
 interface EnvironmentYaml {
   readonly environment: unknown
+  /** The job's plain variables: the framework's, then the spec's. */
+  readonly variables: { readonly [name: string]: string }
 }
 
+const fromValidation = (issues: ReadonlyArray<Validation.Issue>): ReadonlyArray<ImportIssue> =>
+  issues.map((found) => issue(found.path, found.code, found.message, found.hint))
+
+/**
+ * The environment the azureml plan registers for the spec, as YAML: a registered environment or a
+ * build context as they are, else the image (the spec's, the framework's or the default one) with
+ * the conda file the spec names or the conda specification it builds, written inline.
+ */
 const environmentYaml = (
   issues: Issues,
   spec: Estimator.Estimator,
-  yamlPath: (issues: Issues, field: string, path: string) => string | undefined
+  yamlPath: (issues: Issues, field: string, path: string) => string | undefined,
+  files: ToYamlOptions["files"]
 ): EnvironmentYaml | undefined => {
   const env = spec.environment
   const before = issues.length
   if (!env.docker) {
     noYamlKey(issues, "environment.docker", "Azure ML runs every command job in a container.", "Remove withoutDocker for export (it only matters for the local backend).")
-  }
-  if (env.pipRequirementsFile !== undefined) {
-    noYamlKey(issues, "environment.pipRequirementsFile", "Azure ML YAML takes packages only in a conda file.", "Move the requirements into the conda file's pip section and use withCondaFile.")
   }
   const registry = env.image?.registry
   if (registry?.password !== undefined) {
@@ -121,7 +133,14 @@ const environmentYaml = (
   } else if (registry !== undefined) {
     noYamlKey(issues, "environment.image.registry", "Azure ML YAML has no registry credentials; the image name carries the registry address.", "Put the registry address into the image name and connect the registry to the workspace.")
   }
-  const hasPackages = env.condaPackages.length > 0 || env.pipPackages.length > 0
+  const packageField = env.condaPackages.length > 0
+    ? "environment.condaPackages"
+    : env.pipPackages.length > 0
+    ? "environment.pipPackages"
+    : env.pipRequirementsFile !== undefined
+    ? "environment.pipRequirementsFile"
+    : undefined
+  let shape: { readonly _tag: "Fixed"; readonly environment: unknown } | { readonly _tag: "Image"; readonly condaFile?: string }
   if (env.registered !== undefined) {
     const conflicts: ReadonlyArray<readonly [string, boolean]> = [
       ["environment.image", env.image !== undefined],
@@ -129,6 +148,7 @@ const environmentYaml = (
       ["environment.condaFile", env.condaFile !== undefined],
       ["environment.condaPackages", env.condaPackages.length > 0],
       ["environment.pipPackages", env.pipPackages.length > 0],
+      ["environment.pipRequirementsFile", env.pipRequirementsFile !== undefined],
       ["environment.userManagedPython", env.userManagedPython]
     ]
     for (const [path, present] of conflicts) {
@@ -139,14 +159,13 @@ const environmentYaml = (
       issues.push(issue("environment.registered", "invalid-environment-reference", reference.message, reference.hint))
       return undefined
     }
-    return issues.length > before ? undefined : { environment: reference.reference }
-  }
-  if (env.build !== undefined) {
+    shape = { _tag: "Fixed", environment: reference.reference }
+  } else if (env.build !== undefined) {
     if (env.image !== undefined) {
       issues.push(issue("environment.build", "image-and-build", "Both environment.image and environment.build are set; Azure ML takes one.", "Keep one of withImage and withBuildContext."))
     }
-    if (env.condaFile !== undefined || hasPackages) {
-      noYamlKey(issues, env.condaFile !== undefined ? "environment.condaFile" : "environment.condaPackages", "Azure ML installs no conda specification on top of a build context.", "Install the packages in the Dockerfile.")
+    if (env.condaFile !== undefined || packageField !== undefined) {
+      noYamlKey(issues, env.condaFile !== undefined ? "environment.condaFile" : packageField ?? "environment", "Azure ML installs no conda specification on top of a build context.", "Install the packages in the Dockerfile.")
     } else if (!env.userManagedPython) {
       noYamlKey(issues, "environment.userManagedPython", "it is false, but Azure ML uses an image built from a context as is, installing nothing.", "Use withUserManagedPython (the Dockerfile installs what the script needs).")
     }
@@ -154,40 +173,48 @@ const environmentYaml = (
       issues.push(issue("environment.build.context", "path-not-expressible", `The build context "${env.build.context}" would be read as a URL.`, "Write it as ./<folder>."))
     }
     const context = yamlPath(issues, "environment.build.context", env.build.context)
-    if (issues.length > before || context === undefined) return undefined
-    return { environment: { build: env.build.dockerfile === undefined ? { path: context } : { path: context, dockerfile_path: env.build.dockerfile } } }
-  }
-  if (env.image === undefined) {
-    noYamlKey(issues, "environment", "the spec uses the default base image of @estimator/env, and Azure ML YAML needs an explicit image or a registered environment.", "Set withImage(\"mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04\") (or another image) or withEnvironmentRef(...).")
-    return undefined
-  }
-  const image = env.image.name
-  if (env.userManagedPython) {
-    if (env.condaFile !== undefined || hasPackages) {
-      noYamlKey(issues, env.condaFile !== undefined ? "environment.condaFile" : "environment.condaPackages", "the Python environment is user-managed, so nothing would install it.", "Remove the packages, or remove withUserManagedPython.")
+    if (context === undefined) return undefined
+    shape = { _tag: "Fixed", environment: { build: env.build.dockerfile === undefined ? { path: context } : { path: context, dockerfile_path: env.build.dockerfile } } }
+  } else if (env.userManagedPython) {
+    if (env.condaFile !== undefined || packageField !== undefined) {
+      noYamlKey(issues, env.condaFile !== undefined ? "environment.condaFile" : packageField ?? "environment", "the Python environment is user-managed, so nothing would install it.", "Remove the packages, or remove withUserManagedPython.")
     }
-    return issues.length > before ? undefined : { environment: { image } }
-  }
-  if (env.condaFile !== undefined) {
-    if (hasPackages) {
-      noYamlKey(issues, "environment.condaPackages", "conda and pip packages next to a conda file would need merging into it.", "Move the packages into the conda file.")
-      return undefined
+    shape = { _tag: "Image" }
+  } else if (env.condaFile !== undefined) {
+    if (packageField !== undefined) {
+      noYamlKey(issues, packageField, "packages next to a conda file would need merging into it.", "Move the packages into the conda file.")
+    }
+    if (files !== undefined && Conda.lookup(files, env.condaFile) === undefined) {
+      issues.push(issue("environment.condaFile", "file-not-found", `The conda file "${env.condaFile}" was not found among the files given with the spec.`, "Pass its content in options.files, keyed by environment.condaFile as the spec writes it (or pass no files to refer to it unread)."))
     }
     const condaFile = yamlPath(issues, "environment.condaFile", Path.join(Path.normalize(spec.sourceDirectory), env.condaFile))
     if (condaFile !== undefined && hasScheme(condaFile)) {
       issues.push(issue("environment.condaFile", "path-not-expressible", `The conda file "${condaFile}" would be read as a URL.`, "Rename the file or its folder."))
     }
-    if (issues.length > before || condaFile === undefined) return undefined
-    return { environment: { image, conda_file: condaFile } }
-  }
-  if (!hasPackages) {
-    noYamlKey(issues, "environment.userManagedPython", "it is false with no conda file and no packages, but Azure ML runs an image without a conda file as is (a user-managed environment).", "Use withUserManagedPython if the image has what the script needs, or add packages (withPip / withConda) or withCondaFile.")
-    return undefined
+    if (condaFile === undefined) return undefined
+    shape = { _tag: "Image", condaFile }
+  } else {
+    const requirements = env.pipRequirementsFile
+    if (requirements !== undefined && (files === undefined || Conda.lookup(files, requirements) === undefined)) {
+      issues.push(issue("environment.pipRequirementsFile", "file-not-found", `The requirements file "${requirements}" is needed to write its packages into the YAML's conda specification, and it was not among the files given with the spec.`, "Pass its content in options.files, keyed by environment.pipRequirementsFile as the spec writes it."))
+    }
+    shape = { _tag: "Image" }
   }
   if (issues.length > before) return undefined
-  const dependencies: Array<unknown> = [...env.condaPackages]
-  if (env.pipPackages.length > 0) dependencies.push("pip", { pip: [...env.pipPackages] })
-  return { environment: { image, conda_file: { dependencies } } }
+
+  const resolved = resolveForExport(spec, files ?? {})
+  if (Either.isLeft(resolved)) {
+    issues.push(...fromValidation(resolved.left))
+    return undefined
+  }
+  const variables = frameworkVariablesFirst(resolved.right.variables, spec.gpu, spec.framework)
+  if (shape._tag === "Fixed") return { environment: shape.environment, variables }
+  const environment = resolved.right.environment
+  if (environment._tag !== "Image") return undefined
+  const image = environment.baseImage
+  if (shape.condaFile !== undefined) return { environment: { image, conda_file: shape.condaFile }, variables }
+  const conda = condaSpecificationOf(environment)
+  return { environment: conda === undefined ? { image } : { image, conda_file: condaDocument(conda) }, variables }
 }
 
 const computeYaml = (issues: Issues, spec: Estimator.Estimator): { [key: string]: unknown } => {
@@ -328,10 +355,6 @@ const tagsYaml = (issues: Issues, spec: Estimator.Estimator): { [name: string]: 
     if (/\s/.test(framework.version) || framework.version === "") {
       issues.push(issue("framework.version", "invalid-framework-version", `framework.version "${framework.version}" is empty or has spaces.`))
     }
-    const env = spec.environment
-    if (env.registered === undefined && env.condaFile === undefined && !env.userManagedPython) {
-      noYamlKey(issues, "framework", `${framework.name} adds its own packages to the environment, and @estimator/frameworks does not yet export them for the YAML.`, "Install the framework yourself (withCondaFile, a registered environment, or an image with withUserManagedPython) for export.")
-    }
     tags[TAG_FRAMEWORK] = `${framework.name} ${framework.version}`
     if (framework.versionDefaulted !== undefined) tags[TAG_FRAMEWORK_DEFAULTED] = String(framework.versionDefaulted)
   }
@@ -353,7 +376,7 @@ export const exportYaml = (spec: Estimator.Estimator, options: ToYamlOptions): {
   if (code !== undefined && hasScheme(code)) {
     issues.push(issue("sourceDirectory", "invalid-source-directory", `sourceDirectory "${code}" would be read as a URI or a registered code asset.`, "Write it as ./<folder>."))
   }
-  const environment = environmentYaml(issues, spec, yamlPath)
+  const environment = environmentYaml(issues, spec, yamlPath, options.files)
   const compute = computeYaml(issues, spec)
   const inputs = inputsYaml(issues, spec, yamlPath)
   const outputs = outputsYaml(issues, spec)
@@ -369,7 +392,8 @@ export const exportYaml = (spec: Estimator.Estimator, options: ToYamlOptions): {
   document["code"] = code
   document["command"] = command
   document["environment"] = environment?.environment
-  if (Object.keys(spec.environmentVariables).length > 0) document["environment_variables"] = spec.environmentVariables
+  const variables = environment?.variables ?? spec.environmentVariables
+  if (Object.keys(variables).length > 0) document["environment_variables"] = variables
   for (const key of ["compute", "distribution", "resources", "limits", "queue_settings"]) {
     if (compute[key] !== undefined) document[key] = compute[key]
   }

@@ -4,8 +4,10 @@
  * @internal
  */
 import type { Data, Estimator, Framework } from "@estimator/core"
+import { Conda } from "@estimator/env"
 import type { FromYamlOptions, ImportIssue, Imported } from "../AzureMlYaml.js"
 import { parseEntryScript } from "./azureMlYamlCommand.js"
+import { builtDifferences, exactPackages, type InlineConda, withoutFrameworkVariables, withoutImpliedImage } from "./azureMlYamlEnvironment.js"
 import * as Path from "./azureMlYamlPath.js"
 import { hasScheme, parseDataPath, parseEnvironmentReference } from "./azureMlYamlRefs.js"
 import { parse, type Position, type YamlPath } from "./azureMlYamlSyntax.js"
@@ -259,7 +261,10 @@ const readCommand = (collector: Collector, value: unknown): string | undefined =
 }
 
 interface EnvironmentResult {
+  /** The environment as written; `image` and the packages are settled once the tags are read. */
   readonly environment: Estimator.Environment
+  /** The inline conda specification, when `conda_file` is one. */
+  readonly inline?: InlineConda
 }
 
 const ENVIRONMENT_KEYS: KeyRules = {
@@ -274,33 +279,53 @@ const ENVIRONMENT_KEYS: KeyRules = {
   }
 }
 
+const INLINE_CONDA_KEYS = ["name", "channels", "dependencies"]
+
+/**
+ * An inline conda specification, and the packages it lists as the spec keeps them when it is not
+ * one the spec builds exactly (the dependencies as written, without the `pip` before the pip list).
+ */
 const readInlineConda = (
   collector: Collector,
   path: YamlPath,
   conda: Mapping
-): { readonly condaPackages: ReadonlyArray<string>; readonly pipPackages: ReadonlyArray<string> } | undefined => {
+): { readonly inline: InlineConda; readonly condaPackages: ReadonlyArray<string>; readonly pipPackages: ReadonlyArray<string> } | undefined => {
   const hint = "Move the conda specification into a file and refer to it with conda_file: <path>."
-  const extra = Object.keys(conda).filter((key) => key !== "dependencies")
+  const extra = Object.keys(conda).filter((key) => !INLINE_CONDA_KEYS.includes(key))
   if (extra.length > 0) {
-    collector.error([...path, extra[0] ?? ""], "unsupported-key", `${formatPath([...path, extra[0] ?? ""])} is not supported: an inline conda specification can only list dependencies (the spec keeps conda and pip package names, nothing else).`, hint)
+    collector.error([...path, extra[0] ?? ""], "unsupported-key", `${formatPath([...path, extra[0] ?? ""])} is not supported: an inline conda specification can only give ${INLINE_CONDA_KEYS.join(", ")} (the spec keeps conda and pip package names, nothing else).`, hint)
     return undefined
+  }
+  let ok = true
+  const name = conda["name"] === undefined ? undefined : readString(collector, [...path, "name"], conda["name"])
+  if (conda["name"] !== undefined && name === undefined) ok = false
+  let channels: ReadonlyArray<string> | undefined
+  if (conda["channels"] !== undefined) {
+    const list: unknown = conda["channels"]
+    if (!Array.isArray(list) || !list.every((item): item is string => typeof item === "string")) {
+      ok = false
+      collector.error([...path, "channels"], "expected-list", `${formatPath([...path, "channels"])} must be a list of channel names.`)
+    } else if (list.length !== Conda.DEFAULT_CHANNELS.length || list.some((channel, index) => channel !== Conda.DEFAULT_CHANNELS[index])) {
+      ok = false
+      collector.error([...path, "channels"], "unsupported-value", `${formatPath([...path, "channels"])} is [${list.join(", ")}], but the spec installs its packages from [${Conda.DEFAULT_CHANNELS.join(", ")}] only.`, hint)
+    } else {
+      channels = list
+    }
   }
   const dependencies = conda["dependencies"] ?? []
   if (!Array.isArray(dependencies)) {
     collector.error([...path, "dependencies"], "expected-list", `${formatPath([...path, "dependencies"])} must be a list.`)
     return undefined
   }
-  const condaPackages: Array<string> = []
+  const written: Array<string> = []
   let pipPackages: Array<string> | undefined
-  let ok = true
   dependencies.forEach((dependency: unknown, index) => {
     if (typeof dependency === "string") {
-      condaPackages.push(dependency)
+      written.push(dependency)
     } else if (isMapping(dependency) && Object.keys(dependency).length === 1 && Array.isArray(dependency["pip"]) && pipPackages === undefined) {
       const pip: ReadonlyArray<unknown> = dependency["pip"]
       if (pip.every((item): item is string => typeof item === "string")) {
         pipPackages = [...pip]
-        if (condaPackages[condaPackages.length - 1] === "pip") condaPackages.pop()
       } else {
         ok = false
         collector.error([...path, "dependencies", index, "pip"], "expected-string", "Every pip package must be a string.")
@@ -310,7 +335,43 @@ const readInlineConda = (
       collector.error([...path, "dependencies", index], "unsupported-conda-dependency", `${formatPath([...path, "dependencies", index])} is neither a package name nor the one {pip: [...]} list.`, hint)
     }
   })
-  return ok ? { condaPackages, pipPackages: pipPackages ?? [] } : undefined
+  if (!ok) return undefined
+  const pipIndex = dependencies.findIndex((dependency: unknown) => typeof dependency !== "string")
+  const condaPackages = pipIndex > 0 && dependencies[pipIndex - 1] === "pip" ? written.filter((_, index) => index !== pipIndex - 1) : written
+  const inline: InlineConda = {
+    ...(name === undefined ? {} : { name }),
+    ...(channels === undefined ? {} : { channels }),
+    dependencies: written,
+    pip: pipPackages ?? []
+  }
+  return { inline, condaPackages, pipPackages: pipPackages ?? [] }
+}
+
+/**
+ * The environment once `gpu` and the framework are known: an image the spec would pick anyway is
+ * no image, an inline conda specification becomes the fewest packages that rebuild it exactly (or,
+ * when none does, its packages as written, with a warning that says how the built one differs).
+ */
+const settleEnvironment = (
+  collector: Collector,
+  read: EnvironmentResult,
+  gpu: boolean,
+  framework: Framework.Framework | undefined
+): Estimator.Environment => {
+  const written = read.environment
+  if (written.registered !== undefined || written.build !== undefined) return written
+  const environment = withoutImpliedImage(written, gpu, framework)
+  if (read.inline === undefined) return environment
+  const exact = exactPackages(read.inline, environment, gpu, framework)
+  if (exact !== undefined) return { ...environment, ...exact }
+  const differ = builtDifferences(read.inline, environment, gpu, framework)
+  collector.warning(
+    ["environment", "conda_file"],
+    "conda-specification-differs",
+    `The inline conda specification is not one the spec builds: the spec keeps its packages, and the environment it builds from them differs${differ.length === 0 ? "" : ` (${differ.join("; ")})`}.`,
+    "To keep the YAML's conda specification exactly, put it in a file and refer to it with conda_file: <path>."
+  )
+  return environment
 }
 
 const readEnvironment = (
@@ -394,8 +455,12 @@ const readEnvironment = (
   const imageName = image ?? ""
   if (conda === undefined) return { environment: { ...base, userManagedPython: true, image: { name: imageName } } }
   if (isMapping(conda)) {
-    const packages = readInlineConda(collector, ["environment", "conda_file"], conda)
-    return packages === undefined ? undefined : { environment: { ...base, ...packages, image: { name: imageName } } }
+    const read = readInlineConda(collector, ["environment", "conda_file"], conda)
+    if (read === undefined) return undefined
+    return {
+      environment: { ...base, condaPackages: read.condaPackages, pipPackages: read.pipPackages, image: { name: imageName } },
+      inline: read.inline
+    }
   }
   const condaPath = readString(collector, ["environment", "conda_file"], conda)
   if (condaPath === undefined) return undefined
@@ -790,7 +855,7 @@ export const importYaml = (text: string, options: FromYamlOptions): { readonly e
   const maxRunDurationSeconds = readLimits(collector, root["limits"])
   const inputs = readInputs(collector, root["inputs"], paths)
   const outputs = readOutputs(collector, root["outputs"])
-  const environmentVariables = root["environment_variables"] === undefined ? {} : readStringMap(collector, ["environment_variables"], root["environment_variables"])
+  const writtenVariables = root["environment_variables"] === undefined ? {} : readStringMap(collector, ["environment_variables"], root["environment_variables"])
   const tagResult = readTags(collector, root["tags"])
   const optionalString = (key: string): string | undefined => (root[key] === undefined ? undefined : readString(collector, [key], root[key]))
   const name = optionalString("name")
@@ -805,6 +870,8 @@ export const importYaml = (text: string, options: FromYamlOptions): { readonly e
   }
 
   if (collector.errors.length > 0 || command === undefined || environment === undefined) return { errors: collector.errors }
+  const settled = settleEnvironment(collector, environment, tagResult.gpu, tagResult.framework)
+  const environmentVariables = withoutFrameworkVariables(writtenVariables, tagResult.gpu, tagResult.framework)
 
   let entry: { readonly entryScript: string; readonly arguments: ReadonlyArray<Estimator.Argument> } | { readonly command: string; readonly arguments: ReadonlyArray<Estimator.Argument> } =
     parseEntryScript(command) ?? { command, arguments: [] }
@@ -835,7 +902,7 @@ export const importYaml = (text: string, options: FromYamlOptions): { readonly e
     processCountPerNode: layout.processCountPerNode,
     distribution,
     gpu: tagResult.gpu,
-    environment: environment.environment,
+    environment: settled,
     environmentVariables,
     secretEnvironmentVariables: {},
     inputs,
