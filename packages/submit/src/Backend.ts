@@ -17,6 +17,7 @@ import { Clock, Context, Data, Effect, Random, Stream } from "effect"
 import * as internalCapabilities from "./internal/capabilities.js"
 import type * as Plan from "./Plan.js"
 import type * as PlanError from "./PlanError.js"
+import type * as Docker from "./Docker.js"
 import type * as RunStore from "./RunStore.js"
 
 // -------------------------------------------------------------------------------------
@@ -329,12 +330,14 @@ export class NotExecutable extends Data.TaggedError("NotExecutable")<{ readonly 
 /**
  * What `execute`, `status`, `logs`, `wait` and `cancel` can fail with: the errors above, and
  * those of executing and following a run on any backend (`RunStore.RunError`: run not found,
- * run store unreadable, a secret or program missing, a start failure, a snapshot failure).
+ * run store unreadable, a secret or program missing, a start failure, a snapshot failure) and
+ * the Docker engine's (`Docker.RunError`: daemon unreachable, engine error, image unavailable,
+ * build failed).
  *
  * @category errors
  * @since 0.1.0
  */
-export type BackendError = NotImplemented | WrongBackend | NotExecutable | RunStore.RunError
+export type BackendError = NotImplemented | WrongBackend | NotExecutable | RunStore.RunError | Docker.RunError
 
 // -------------------------------------------------------------------------------------
 // tags

@@ -14,6 +14,24 @@
  * `HostConfig`: shared memory in bytes, the binds (snapshot and outputs read-write — the
  * snapshot is the run's own copy —, inputs read-only) and GPUs through `DeviceRequests`.
  *
+ * No registry is assumed: Azure ML's base images (the default CPU and GPU images among them)
+ * can be stood in for by a local image (`Options.baseImage`, `ESTIMATOR_DOCKER_BASE_IMAGE`), a
+ * substitution the plan shows as a warning; any other missing image is pulled, and when that
+ * fails the run fails with one message saying how to provide it.
+ *
+ * `execute` performs the plan through `dockerode`: it records the run in the run store
+ * (`RunStore`), copies the snapshot (`Snapshot.copy`), builds the image unless the engine has the
+ * tag (re-checked at that moment; progress through `Options.onProgress`, the log in
+ * `logs/build.log`; builds use the host network so a pip index on 127.0.0.1 is reachable),
+ * creates the container from the plan's body with the secrets resolved — only there — and starts
+ * it. `wait`, `status`, `logs` and `cancel` follow the run by its id from any process: the
+ * container carries the label `estimator.run-id`; whoever sees it stopped first stores its output
+ * (redacted; `[rank N] ` in front of each MPI rank's lines, from `mpirun`'s tagged output) and
+ * its end (exit code 0 `Completed`, else `Failed`; `Canceled` after a cancel or past
+ * `maxRunDurationSeconds`, with the reason), then removes it. Outputs are on a host bind, so
+ * they stay whatever the outcome. `run` is the attached form: it streams the output and cancels
+ * the run when interrupted (Ctrl-C).
+ *
  * `toImage`, `toContainerCreate` and `compile` are pure; `plan` reads the spec's files (and the
  * build context) and asks the engine whether the image exists.
  *
@@ -21,17 +39,20 @@
  */
 import { Estimator } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
-import { Dockerfile, Hash, type ResolvedEnvironment } from "@estimator/env"
+import { BaseImages, Dockerfile, Hash, type ResolvedEnvironment } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
-import { Config, Effect, Either, Layer, Option } from "effect"
+import { Config, Effect, Either, Layer, Option, Stream } from "effect"
 import * as path from "node:path"
 import * as Backend from "./Backend.js"
 import * as contract from "./internal/contract.js"
 import * as dockerEngine from "./internal/dockerEngine.js"
+import * as dockerErrors from "./internal/dockerErrors.js"
+import * as dockerRun from "./internal/dockerRun.js"
 import * as internalPrepare from "./internal/prepare.js"
 import { parseSize } from "./internal/units.js"
 import type * as Plan from "./Plan.js"
 import * as PlanError from "./PlanError.js"
+import * as RunStore from "./RunStore.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -46,9 +67,23 @@ import * as PlanError from "./PlanError.js"
 export interface Options {
   /** The interpreter inside the image (default `python3`). */
   readonly python?: string
-  /** Build `FROM` this image instead of the environment's base image (see `Dockerfile.Options`). */
+  /**
+   * Build `FROM` this image instead of the environment's base image, whatever it is (see
+   * `Dockerfile.Options`); the plan warns (`base-image-overridden`).
+   */
   readonly baseImageOverride?: string
-  /** Install pip packages from this index (see `Dockerfile.Options`). */
+  /**
+   * A local stand-in for Azure ML's base images (`mcr.microsoft.com/azureml/...`, the default
+   * CPU and GPU images among them), which a machine without a registry cannot pull: an
+   * environment built on one of them is built `FROM` this image instead, and the plan warns
+   * (`base-image-substituted`). Other images are used as they are. Default: the
+   * `ESTIMATOR_DOCKER_BASE_IMAGE` config value, else none.
+   */
+  readonly baseImage?: string
+  /**
+   * Install pip packages from this index (see `Dockerfile.Options`). Default: the
+   * `ESTIMATOR_PIP_INDEX_URL` config value, else pip's own default.
+   */
   readonly pipIndexUrl?: string
   /** Whether the base image has conda (default: `BaseImages.hasConda`). */
   readonly condaAvailable?: boolean
@@ -58,7 +93,28 @@ export interface Options {
   readonly imageExists?: Backend.ImageCheck
   /** The engine address (default: `DOCKER_HOST`, else `unix:///var/run/docker.sock`). */
   readonly dockerHost?: string
+  /**
+   * Where `status`, `logs`, `wait` and `cancel` look runs up by id: `<runsDirectory>/<run id>`
+   * (default `.estimator/runs`, relative to the working directory). A run whose record is
+   * elsewhere is still found while its container exists (its label names the run directory).
+   */
+  readonly runsDirectory?: string
+  /** The network mode of image builds (default `host`, so a pip index on 127.0.0.1 is reachable). */
+  readonly buildNetwork?: string
+  /** Called with each step of `execute`: image cached, build started, each build output line, build finished, container started. */
+  readonly onProgress?: (event: Progress) => void
+  /** Whether interrupting `wait` (Ctrl-C in `estimator run`) cancels the run (default `true`, as the local backend). */
+  readonly cancelOnInterrupt?: boolean
 }
+
+/**
+ * What `execute` reports as it goes (`Options.onProgress`): the image was already built, a
+ * build started, one line of build output, the build finished, the container started.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Progress = dockerRun.Progress
 
 /**
  * What the compile step knows from outside: the build context's files (for a spec with
@@ -171,8 +227,9 @@ export const toImage = (
       warnings: []
     })
   }
+  const substitution = environment._tag === "Image" ? baseImageSubstitution(environment, options) : undefined
   const rendered = Dockerfile.render(environment, {
-    ...(options.baseImageOverride === undefined ? {} : { baseImageOverride: options.baseImageOverride }),
+    ...(substitution === undefined ? {} : { baseImageOverride: substitution.image }),
     ...(options.pipIndexUrl === undefined ? {} : { pipIndexUrl: options.pipIndexUrl }),
     ...(options.condaAvailable === undefined ? {} : { condaAvailable: options.condaAvailable })
   })
@@ -183,8 +240,53 @@ export const toImage = (
     dockerfile: rendered.right.dockerfile,
     build: { _tag: "Rendered", files: rendered.right.files },
     ...(registry === undefined ? {} : { registry }),
-    warnings: rendered.right.warnings.map((w) => PlanError.fromIssue(w, ["docker"]))
+    warnings: [
+      ...(substitution === undefined ? [] : [substitution.warning]),
+      ...rendered.right.warnings.map((w) => PlanError.fromIssue(w, ["docker"]))
+    ]
   })
+}
+
+/**
+ * Whether an image is one of Azure ML's base images (`mcr.microsoft.com/azureml/...`), which
+ * {@link Options.baseImage} stands in for.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isAzureMlImage = (image: string): boolean => BaseImages.parseReference(image).repository.startsWith("mcr.microsoft.com/azureml/")
+
+const baseImageSubstitution = (
+  environment: ResolvedEnvironment.ImageEnvironment,
+  options: Options
+): { readonly image: string; readonly warning: PlanError.PlanIssue } | undefined => {
+  const original = BaseImages.qualify(environment.baseImage, environment.registry?.address)
+  if (options.baseImageOverride !== undefined) {
+    if (options.baseImageOverride === original) return undefined
+    return {
+      image: options.baseImageOverride,
+      warning: {
+        path: "environment.image",
+        code: "base-image-overridden",
+        message: `The image is built FROM ${options.baseImageOverride} (baseImageOverride) instead of the environment's base image ${original}.`,
+        hint: "Remove baseImageOverride to build from the environment's own base image.",
+        severity: "warning",
+        backends: ["docker"]
+      }
+    }
+  }
+  if (options.baseImage === undefined || options.baseImage === original || !isAzureMlImage(original)) return undefined
+  return {
+    image: options.baseImage,
+    warning: {
+      path: "environment.image",
+      code: "base-image-substituted",
+      message: `Azure ML's base image ${original} is replaced by the local image ${options.baseImage} (ESTIMATOR_DOCKER_BASE_IMAGE / Docker.Options.baseImage): the run uses that image's Python and libraries, not Azure ML's.`,
+      hint: "Unset ESTIMATOR_DOCKER_BASE_IMAGE to build from Azure ML's image (it must then be present or pullable), or name an image with withImage.",
+      severity: "warning",
+      backends: ["docker"]
+    }
+  }
 }
 
 const locations = (prepared: Plan.Prepared): contract.Locations => {
@@ -380,12 +482,188 @@ export const plan = (
   })
 
 // -------------------------------------------------------------------------------------
+// errors
+// -------------------------------------------------------------------------------------
+
+/**
+ * The engine answered a request with an error (e.g. a bind it cannot mount, a name in use).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const EngineError = dockerErrors.EngineError
+
+/**
+ * @category errors
+ * @since 0.1.0
+ */
+export type EngineError = dockerErrors.EngineError
+
+/**
+ * An image the run needs (the base image of the build, a custom image) is not in the engine and
+ * could not be pulled; the message says how to provide it.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const ImageUnavailable = dockerErrors.ImageUnavailable
+
+/**
+ * @category errors
+ * @since 0.1.0
+ */
+export type ImageUnavailable = dockerErrors.ImageUnavailable
+
+/**
+ * The image build failed; the message carries the last lines of the build log, and the whole
+ * log is the run's `logs/build.log`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const BuildFailed = dockerErrors.BuildFailed
+
+/**
+ * @category errors
+ * @since 0.1.0
+ */
+export type BuildFailed = dockerErrors.BuildFailed
+
+/**
+ * What running a docker plan and following its run can fail with: the run store's errors, the
+ * engine out of reach (`Backend.EngineUnavailable`: "Docker daemon not reachable at ..."), and
+ * the errors above.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RunError = dockerErrors.RunError
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/**
+ * The labels of what the docker backend creates: `estimator.run-id` on containers (how `cancel`
+ * and `status` find a run's container from any process), `estimator.run-directory` on
+ * containers, `estimator.built-by=estimator` on the images it builds.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const labels = {
+  runId: dockerRun.RUN_ID_LABEL,
+  runDirectory: dockerRun.RUN_DIRECTORY_LABEL,
+  builtBy: dockerRun.BUILT_BY_LABEL
+} as const
+
+const imageHint = (options: Options) => (image: string): string =>
+  isAzureMlImage(image)
+    ? `load it (docker load -i FILE), or stand in a local image for Azure ML's base images: set ESTIMATOR_DOCKER_BASE_IMAGE=IMAGE (Docker.layerWith({ baseImage: IMAGE })), e.g. estimator/python-mpi:bookworm, which bash .ci/provision.sh builds${options.baseImage === undefined ? "" : ` (the plan was made without it, or ${options.baseImage} is not present either)`}.`
+    : `build it (docker build -t ${image} DIR) or load it (docker load -i FILE), then run again.`
+
+const settingsOf = (options: Options): dockerRun.Settings => ({
+  dockerHost: options.dockerHost ?? dockerEngine.DEFAULT_DOCKER_HOST,
+  runsDirectory: path.resolve(options.runsDirectory ?? RunStore.root()),
+  buildNetwork: options.buildNetwork ?? "host",
+  onProgress: options.onProgress ?? (() => undefined),
+  imageHint: imageHint(options),
+  cancelOnInterrupt: options.cancelOnInterrupt ?? true
+})
+
+/**
+ * Run a docker plan: record the run, resolve its secrets, copy the snapshot, build the image
+ * unless the engine has the plan's tag (checked again now; `Options.onProgress` sees every build
+ * line, `logs/build.log` keeps them), create the container from the plan's `ContainerCreate`
+ * body with the secrets resolved, and start it. Returns when the container runs; follow it with
+ * {@link wait}, {@link logs}, {@link status}. When something stops it before, the run record says
+ * `Failed` with the error's message (a failed build: the build log's last lines). Interrupted, it
+ * removes what it created and records `Canceled`.
+ *
+ * Options are used as given (see {@link withConfig} for the config-reading defaults).
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const execute = (planned: Plan.DockerPlan, options: Options = {}): Effect.Effect<Backend.RunHandle, RunError, FileSystem.FileSystem> =>
+  dockerRun.execute(planned, settingsOf(options))
+
+/**
+ * A run's status now (from the run store and the engine). A run whose container stopped is
+ * finalized on the way — output kept in `logs/`, terminal status recorded, container removed —
+ * and one past its maximum duration is killed first (`Canceled`, with the reason).
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const status = (runId: string, options: Options = {}): Effect.Effect<Backend.RunStatus, RunError, FileSystem.FileSystem> =>
+  dockerRun.status(runId, settingsOf(options))
+
+/**
+ * Wait for a run's end, killing it when it exceeds `maxRunDurationSeconds` (`Canceled`, with the
+ * reason), and return its terminal status: `Completed` (exit code 0), `Failed` (the exit code
+ * and why) or `Canceled`. Interrupting it (Ctrl-C in `estimator run`) cancels the run — the
+ * container is killed and removed, the run `Canceled` — unless `Options.cancelOnInterrupt` is
+ * `false`, in which case it only stops waiting.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const wait = (runId: string, options: Options = {}): Effect.Effect<Backend.RunStatus, RunError, FileSystem.FileSystem> =>
+  dockerRun.wait(runId, settingsOf(options))
+
+/**
+ * Cancel a run, from any process: record the request, kill its container (found by its
+ * `estimator.run-id` label), keep its output, remove it, record `Canceled`.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const cancel = (runId: string, options: Options = {}, reason?: string): Effect.Effect<Backend.RunStatus, RunError, FileSystem.FileSystem> =>
+  dockerRun.cancel(runId, settingsOf(options), reason)
+
+/**
+ * A run's output lines, stdout and stderr interleaved as they came, `[rank N] ` in front of each
+ * rank's lines in an MPI run, secrets redacted: the stored log of a finished run, the engine's
+ * for a running one — with `follow`, live until the run ends.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const logs = (
+  runId: string,
+  logsOptions: Backend.LogsOptions = {},
+  options: Options = {}
+): Stream.Stream<string, RunError, FileSystem.FileSystem> =>
+  dockerRun.logs(runId, settingsOf(options), logsOptions.follow === undefined ? {} : { follow: logsOptions.follow })
+
+/**
+ * Execute a plan attached: each output line goes to `onLine` as it comes, and the result is the
+ * run's terminal status. Interrupting it (Ctrl-C under `NodeRuntime.runMain`) cancels the run:
+ * the container is killed and removed and the run is `Canceled`.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const run = (
+  planned: Plan.DockerPlan,
+  onLine: (line: string) => void,
+  options: Options = {}
+): Effect.Effect<Backend.RunStatus, RunError, FileSystem.FileSystem> =>
+  dockerRun.runAttached(planned, settingsOf(options), onLine)
+
+// -------------------------------------------------------------------------------------
 // layers
 // -------------------------------------------------------------------------------------
 
 /**
- * The docker backend with options; the engine address comes from `options.dockerHost`, else
- * the `DOCKER_HOST` config value, else the default socket.
+ * The docker backend with options. Unset options come from config (environment variables):
+ * `dockerHost` from `DOCKER_HOST` (else the default socket), `baseImage` from
+ * `ESTIMATOR_DOCKER_BASE_IMAGE`, `pipIndexUrl` from `ESTIMATOR_PIP_INDEX_URL`, `runsDirectory`
+ * from `ESTIMATOR_HOME` (`$ESTIMATOR_HOME/runs`, else `.estimator/runs`).
+ *
+ * @example
+ * Docker.layerWith({ baseImage: "estimator/python-mpi:bookworm", pipIndexUrl: "http://127.0.0.1:8765/simple" })
  *
  * @category layers
  * @since 0.1.0
@@ -395,12 +673,52 @@ export const layerWith = (options: Options = {}): Layer.Layer<Backend.Backend, n
     Backend.Backend,
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
-      const configured = yield* Config.option(Config.string("DOCKER_HOST")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-      const dockerHost = options.dockerHost ?? Option.getOrElse(configured, () => dockerEngine.DEFAULT_DOCKER_HOST)
-      return Backend.planOnly("docker", (spec, context) =>
-        plan(spec, context, { ...options, dockerHost }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
+      const configured = yield* withConfig(options)
+      const provide = <A, E>(effect: Effect.Effect<A, E, FileSystem.FileSystem>) => Effect.provideService(effect, FileSystem.FileSystem, fs)
+      return {
+        name: "docker" as const,
+        capabilities,
+        plan: (spec, context) => provide(plan(spec, context, configured)),
+        execute: (planned) =>
+          planned.backend !== "docker"
+            ? Effect.fail(new Backend.WrongBackend({ backend: "docker", planBackend: planned.backend }))
+            : provide(execute(planned, configured)),
+        status: (runId) => provide(status(runId, configured)),
+        logs: (runId, logsOptions) => Stream.provideService(logs(runId, logsOptions, configured), FileSystem.FileSystem, fs),
+        wait: (runId) => provide(wait(runId, configured)),
+        cancel: (runId) => provide(cancel(runId, configured))
+      } satisfies Backend.Service
     })
   )
+
+const optionalConfig = (name: string): Effect.Effect<string | undefined> =>
+  Config.option(Config.string(name)).pipe(
+    Effect.map((value) => Option.getOrUndefined(Option.filter(value, (text) => text !== ""))),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/**
+ * The options with the unset ones read from config: `DOCKER_HOST`, `ESTIMATOR_DOCKER_BASE_IMAGE`,
+ * `ESTIMATOR_PIP_INDEX_URL`, `ESTIMATOR_HOME` (see {@link layerWith}).
+ *
+ * @category configuration
+ * @since 0.1.0
+ */
+export const withConfig = (options: Options = {}): Effect.Effect<Options> =>
+  Effect.gen(function*() {
+    const dockerHost = options.dockerHost ?? (yield* optionalConfig("DOCKER_HOST")) ?? dockerEngine.DEFAULT_DOCKER_HOST
+    const baseImage = options.baseImage ?? (yield* optionalConfig("ESTIMATOR_DOCKER_BASE_IMAGE"))
+    const pipIndexUrl = options.pipIndexUrl ?? (yield* optionalConfig("ESTIMATOR_PIP_INDEX_URL"))
+    const home = yield* optionalConfig(RunStore.HOME_VARIABLE)
+    const runsDirectory = options.runsDirectory ?? RunStore.root(process.cwd(), home === undefined ? {} : { [RunStore.HOME_VARIABLE]: home })
+    return {
+      ...options,
+      dockerHost,
+      runsDirectory,
+      ...(baseImage === undefined ? {} : { baseImage }),
+      ...(pipIndexUrl === undefined ? {} : { pipIndexUrl })
+    }
+  })
 
 /**
  * The docker backend with default options.
