@@ -35,7 +35,39 @@
  * own `command` is sent verbatim. `ESTIMATOR_RUN_ID`, `ESTIMATOR_OUTPUT_DIR` (`outputs`, the
  * folder of the working directory that Azure ML keeps) and literal inputs are job variables.
  *
- * `toJobBody`, `toRequests` and `compile` are pure; `plan` reads the spec's files.
+ * **Executing** ({@link execute}) performs the plan, filling only its placeholders:
+ *
+ * 1. the snapshot: `Snapshot.preflight` of the source directory (the report is kept as
+ *    `snapshot-report.json` beside `run.json`) and its content hash (`Snapshot.contentHash`);
+ * 2. `GET {WS}/codes/{hash}/versions?hash=&hashVersion=202208`: when the code version of this
+ *    content exists, nothing is uploaded and its PUT is skipped;
+ * 3. otherwise the upload (`@azure/storage-blob`) to `LocalUpload/{hash}/<folder>/` of the
+ *    datastore: `GET {WS}/datastores/{name}`, then `POST .../listSecrets` for a key or SAS
+ *    datastore (an identity-based one is written with your own token), or — with
+ *    `uploadVia: "pendingUpload"` — the key-less `startPendingUpload` SAS for the code. Uploads
+ *    run in parallel (bounded), report progress, skip blobs already there with the same size and
+ *    MD5, and end with a completion marker, so an interrupted upload resumes and a finished one is
+ *    recognised by one request. Build contexts and local inputs go the same way;
+ * 4. the plan's requests in order: the code version, the anonymous environment version, and
+ *    `PUT {WS}/jobs/{name}`. Every request is retried on 408/429/5xx and connection failures
+ *    (see `AzureMlClient`); the job's name is chosen by the client, so a retried PUT never makes a
+ *    second job.
+ *
+ * The run is recorded in the run store (`RunStore`) with the job's ARM id as `externalId`, and
+ * its statuses. {@link status}, {@link wait}, {@link logs} and {@link cancel} work from that
+ * record in any process: status from `GET {WS}/jobs/{name}` (Azure's statuses mapped to the
+ * project's: `Starting`/`Provisioning` → `Preparing`, `Paused` → `NotResponding`, `Unknown` keeps
+ * the last), polled from 2 s rising to 60 s as the v2 SDK does; logs from the run-history service
+ * as the v2 tooling streams them (workspace `discoveryUrl` → `history` → run details → the
+ * `logFiles` SAS URLs of `user_logs/std_log*.txt`; only new lines are emitted); cancel by
+ * `POST {WS}/jobs/{name}/cancel`, following its long-running operation (`Azure-AsyncOperation`,
+ * then `Location`, honouring `Retry-After`). Interrupting `wait` stops following; the job keeps
+ * running (as in the v2 SDK): cancel it with `cancel`.
+ *
+ * Secrets: the datastore key, a SAS and the bearer token are never printed, logged or stored; the
+ * run store redacts them if they ever reach a message.
+ *
+ * `toJobBody`, `toRequests` and `compile` are pure; `plan` reads the spec's files; the rest does IO.
  *
  * @since 0.1.0
  */
@@ -44,9 +76,12 @@ import type { Validation } from "@estimator/core"
 import { AzureMl as DistributedAzureMl } from "@estimator/distributed"
 import { BaseImages, Conda, Hash, type ResolvedEnvironment } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Either, Layer, Stream } from "effect"
 import * as path from "node:path"
+import * as AzureMlClient from "./AzureMlClient.js"
 import * as Backend from "./Backend.js"
+import * as azuremlRun from "./internal/azuremlRun.js"
+import * as azuremlUpload from "./internal/azuremlUpload.js"
 import * as contract from "./internal/contract.js"
 import * as internalPrepare from "./internal/prepare.js"
 import * as shell from "./internal/shell.js"
@@ -475,17 +510,166 @@ export const plan = (
   Effect.flatMap(internalPrepare.prepare("azureml", spec, context), compile)
 
 // -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/**
+ * Progress of one upload of the plan (`field`: `sourceDirectory`, `environment.build`,
+ * `inputs.<name>`): files and bytes done, uploaded and skipped (already there).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type UploadProgress = azuremlRun.UploadProgress
+
+/**
+ * Options of executing and following runs.
+ *
+ * - `client`: the HTTP client's options (endpoint, retries, timeouts), for {@link layerWith}.
+ * - `runsDirectory`: where `status`, `logs`, `wait` and `cancel` find runs (default
+ *   `RunStore.root()`); `execute` writes where the plan says.
+ * - `polling`: the status back-off (default `{ minMillis: 2000, maxMillis: 60000 }`).
+ * - `lroPollMillis` (default 5000) / `lroTimeoutMillis` (default 15 min): following a cancel
+ *   when the service gives no `Retry-After`, and for how long.
+ * - `uploadConcurrency` (default 16), `onUploadProgress`, `uploadVia` (`datastore`, the default,
+ *   or `pendingUpload`), `storageRetry` (the storage client's retry options).
+ * - `logDownloadAttempts` (default 4).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options extends azuremlRun.RunOptions {
+  readonly client?: AzureMlClient.Options
+}
+
+/**
+ * The upload to the workspace's storage failed (names the account, container and blob, the
+ * status, and what to do; never a key or SAS).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const UploadError = azuremlUpload.UploadError
+
+/**
+ * @category errors
+ * @since 0.1.0
+ */
+export type UploadError = azuremlUpload.UploadError
+
+/**
+ * What executing a plan can fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ExecuteError = azuremlRun.ExecuteError
+
+/**
+ * What following a run can fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type FollowError = azuremlRun.FollowError
+
+const envOf = (options: Options) =>
+  Effect.map(Effect.all([FileSystem.FileSystem, AzureMlClient.AzureMlClient]), ([fs, client]): azuremlRun.Env => ({ fs, client, options }))
+
+/**
+ * Performs an azureml plan (see the module comment) and returns once the job is created.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const execute = (
+  plan: Plan.AzureMlPlan,
+  options: Options = {}
+): Effect.Effect<Backend.RunHandle, ExecuteError, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Effect.flatMap(envOf(options), (env) => azuremlRun.execute(env, plan))
+
+/**
+ * The run's status, read from Azure ML (and recorded) unless the record is already terminal.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const status = (runId: string, options: Options = {}): Effect.Effect<Backend.RunStatus, FollowError, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Effect.flatMap(envOf(options), (env) => azuremlRun.status(env, runId))
+
+/**
+ * Polls the run's status with back-off until it is `Completed`, `Failed` or `Canceled`.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const wait = (runId: string, options: Options = {}): Effect.Effect<Backend.RunStatus, FollowError, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Effect.flatMap(envOf(options), (env) => azuremlRun.wait(env, runId))
+
+/**
+ * The job's log lines (rank 0's `user_logs/std_log*.txt`); with `follow`, new lines as they come
+ * until the job ends.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const logs = (
+  runId: string,
+  logsOptions: Backend.LogsOptions = {},
+  options: Options = {}
+): Stream.Stream<string, FollowError, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Stream.unwrap(Effect.map(envOf(options), (env) => azuremlRun.logs(env, runId, logsOptions)))
+
+/**
+ * Cancels the job and follows the cancel to its end; returns the run's status then.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const cancel = (runId: string, options: Options = {}): Effect.Effect<Backend.RunStatus, FollowError, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Effect.flatMap(envOf(options), (env) => azuremlRun.cancel(env, runId, `canceled by request (process ${process.pid})`))
+
+// -------------------------------------------------------------------------------------
 // layers
 // -------------------------------------------------------------------------------------
 
 /**
- * The azureml backend.
+ * The azureml backend as a service value.
  *
  * @category layers
  * @since 0.1.0
  */
-export const layer: Layer.Layer<Backend.Backend, never, FileSystem.FileSystem> = Layer.effect(
-  Backend.Backend,
-  Effect.map(FileSystem.FileSystem, (fs) =>
-    Backend.planOnly("azureml", (spec, context) => plan(spec, context).pipe(Effect.provideService(FileSystem.FileSystem, fs))))
-)
+export const make = (fs: FileSystem.FileSystem, client: AzureMlClient.Client, options: Options = {}): Backend.Service => {
+  const env: azuremlRun.Env = { fs, client, options }
+  return {
+    name: "azureml",
+    capabilities,
+    plan: (spec, context) => plan(spec, context).pipe(Effect.provideService(FileSystem.FileSystem, fs)),
+    execute: (planned) =>
+      planned.backend !== "azureml"
+        ? Effect.fail(new Backend.WrongBackend({ backend: "azureml", planBackend: planned.backend }))
+        : azuremlRun.execute(env, planned),
+    status: (runId) => azuremlRun.status(env, runId),
+    logs: (runId, logsOptions) => azuremlRun.logs(env, runId, logsOptions),
+    wait: (runId) => azuremlRun.wait(env, runId),
+    cancel: (runId) => azuremlRun.cancel(env, runId, `canceled by request (process ${process.pid})`)
+  }
+}
+
+/**
+ * The azureml backend on the `AzureMlClient` in context.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerWith = (options: Options = {}): Layer.Layer<Backend.Backend, never, FileSystem.FileSystem | AzureMlClient.AzureMlClient> =>
+  Layer.effect(Backend.Backend, Effect.map(Effect.all([FileSystem.FileSystem, AzureMlClient.AzureMlClient]), ([fs, client]) => make(fs, client, options)))
+
+/**
+ * The azureml backend: `fetch`, `DefaultAzureCredential` tokens (loaded at the first request) and
+ * the endpoint from `$ESTIMATOR_AZUREML_ENDPOINT` (default ARM's).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Backend.Backend, never, FileSystem.FileSystem> = layerWith().pipe(Layer.provide(AzureMlClient.layerDefault()))

@@ -17,6 +17,7 @@ import { Clock, Context, Data, Effect, Random, Stream } from "effect"
 import * as internalCapabilities from "./internal/capabilities.js"
 import type * as Plan from "./Plan.js"
 import type * as PlanError from "./PlanError.js"
+import type * as AzureMl from "./AzureMl.js"
 import type * as Docker from "./Docker.js"
 import type * as RunStore from "./RunStore.js"
 
@@ -332,12 +333,13 @@ export class NotExecutable extends Data.TaggedError("NotExecutable")<{ readonly 
  * those of executing and following a run on any backend (`RunStore.RunError`: run not found,
  * run store unreadable, a secret or program missing, a start failure, a snapshot failure) and
  * the Docker engine's (`Docker.RunError`: daemon unreachable, engine error, image unavailable,
- * build failed).
+ * build failed), and Azure ML's (`AzureMl.ExecuteError`, `AzureMl.FollowError`: workspace missing,
+ * authentication, ARM errors, transport, upload).
  *
  * @category errors
  * @since 0.1.0
  */
-export type BackendError = NotImplemented | WrongBackend | NotExecutable | RunStore.RunError | Docker.RunError
+export type BackendError = NotImplemented | WrongBackend | NotExecutable | RunStore.RunError | Docker.RunError | AzureMl.ExecuteError | AzureMl.FollowError
 
 // -------------------------------------------------------------------------------------
 // tags

@@ -32,8 +32,9 @@
  */
 import type { Validation } from "@estimator/core"
 import { FileSystem } from "@effect/platform"
-import { Data, Effect, Either, Stream } from "effect"
+import { Data, Effect, Either } from "effect"
 import { createHash } from "node:crypto"
+import * as nodeFs from "node:fs"
 import * as path from "node:path"
 import * as internal from "./internal/snapshot.js"
 
@@ -301,22 +302,29 @@ const compareCodePoints = (a: string, b: string): number => {
  * @category operations
  * @since 0.1.0
  */
-export const contentHash = (report: Pick<Report, "sourceDirectory" | "files">): Effect.Effect<string, SnapshotError, FileSystem.FileSystem> =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const root = yield* fs.realPath(report.sourceDirectory).pipe(
-      Effect.mapError((cause) => new SnapshotError({ path: report.sourceDirectory, reason: describe(cause) }))
-    )
-    const sorted = [...report.files].sort((a, b) =>
-      compareCodePoints(a.path.toLowerCase(), b.path.toLowerCase()) || compareCodePoints(a.path, b.path))
-    const hash = createHash("sha256")
-    hash.update(String(sorted.length))
-    for (const file of sorted) hash.update(`#${file.path}#${file.bytes}`)
-    for (const file of sorted) {
-      const from = path.join(root, ...(file.target ?? file.path).split("/"))
-      yield* Stream.runForEach(fs.stream(from), (chunk) => Effect.sync(() => hash.update(chunk))).pipe(
-        Effect.mapError((cause) => new SnapshotError({ path: from, reason: describe(cause) }))
-      )
-    }
-    return hash.digest("hex")
+export const contentHash = (report: Pick<Report, "sourceDirectory" | "files">): Effect.Effect<string, SnapshotError> =>
+  Effect.tryPromise({
+    // Plain Node streams in 1 MiB reads: this hash is on the critical path of every Azure ML submit.
+    try: async () => {
+      const root = await nodeFs.promises.realpath(report.sourceDirectory)
+      const sorted = [...report.files].sort((a, b) =>
+        compareCodePoints(a.path.toLowerCase(), b.path.toLowerCase()) || compareCodePoints(a.path, b.path))
+      const hash = createHash("sha256")
+      hash.update(String(sorted.length))
+      for (const file of sorted) hash.update(`#${file.path}#${file.bytes}`)
+      for (const file of sorted) {
+        const from = path.join(root, ...(file.target ?? file.path).split("/"))
+        try {
+          for await (const chunk of nodeFs.createReadStream(from, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer)
+        } catch (cause) {
+          throw Object.assign(new Error(cause instanceof Error ? cause.message : String(cause)), { at: from })
+        }
+      }
+      return hash.digest("hex")
+    },
+    catch: (cause) =>
+      new SnapshotError({
+        path: (cause as { at?: string }).at ?? report.sourceDirectory,
+        reason: cause instanceof Error ? cause.message : String(cause)
+      })
   })

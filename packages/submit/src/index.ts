@@ -13,6 +13,10 @@ export * as AzureMl from "./AzureMl.js"
 /**
  * @since 0.1.0
  */
+export * as AzureMlClient from "./AzureMlClient.js"
+/**
+ * @since 0.1.0
+ */
 export * as AzureMlYaml from "./AzureMlYaml.js"
 /**
  * @since 0.1.0
@@ -54,3 +58,7 @@ export * as Snapshot from "./Snapshot.js"
  * @since 0.1.0
  */
 export * as Testing from "./Testing.js"
+/**
+ * @since 0.1.0
+ */
+export * as Workspace from "./Workspace.js"
