@@ -6,10 +6,12 @@
 // Runs `estimator plan <spec> --backend <B> --format json` (default: the Chainer MNIST example,
 // azureml) and `node -e 0` N times each (default 20), interleaved so that machine load hits both
 // alike, after one warm-up of each (which also fills tsx's transform cache, as any second run
-// would). The command is run as installed (bin/estimator.js: the bundle when it is up to date)
-// and, when the bundle is up to date, also as the plain tsc build (ESTIMATOR_NO_BUNDLE=1), to
-// show what the bundle buys. Prints medians and ratios; the goal is a ratio of at most 4. It
-// reports and never gates: the exit code is always 0.
+// would, and compiles a .ts spec into its compile cache). The command is run as installed
+// (bin/estimator.js: the bundle when it is up to date, .ts specs from the compile cache), then
+// with the spec loaded by tsx instead (ESTIMATOR_NO_SPEC_CACHE=1) and, when the bundle is up to
+// date, as the plain tsc build (ESTIMATOR_NO_BUNDLE=1), to show what each buys. Prints medians
+// and ratios; the goal is a ratio of at most 4. It reports and never gates: the exit code is
+// always 0.
 //
 // Build first: npm run build -w @estimator/cli (tsc -b, then the bundle).
 import { spawnSync } from "node:child_process"
@@ -63,7 +65,10 @@ const main = async () => {
   const fresh = await bundleIsFresh()
   const subjects = [
     { label: "node -e 0", args: ["-e", "0"], env: {} },
-    { label: `estimator (${fresh ? "bundle" : "plain build: the bundle is missing or stale"})`, args: [bin, ...command], env: {} },
+    { label: `estimator (${fresh ? "bundle" : "plain build: the bundle is missing or stale"}, spec cache)`, args: [bin, ...command], env: {} },
+    ...(/\.[cm]?ts$/.test(spec)
+      ? [{ label: "estimator (spec loaded by tsx, ESTIMATOR_NO_SPEC_CACHE=1)", args: [bin, ...command], env: { ESTIMATOR_NO_SPEC_CACHE: "1" } }]
+      : []),
     ...(fresh ? [{ label: "estimator (plain build, ESTIMATOR_NO_BUNDLE=1)", args: [bin, ...command], env: { ESTIMATOR_NO_BUNDLE: "1" } }] : [])
   ]
   for (const subject of subjects) {

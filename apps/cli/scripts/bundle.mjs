@@ -2,8 +2,11 @@
 // Bundles the built command (dist/main.js and everything it imports, the workspace packages and
 // effect included) into dist/bundle/estimator.js and a few chunks loaded on demand (one per
 // backend, the YAML codec, ...), so the command starts by reading a handful of files instead of
-// resolving and loading hundreds of modules (about 3x faster to start). `tsx` stays external: it
-// is loaded only for .ts specs and registers its own loader files.
+// resolving and loading hundreds of modules (about 3x faster to start). Loaded from node_modules
+// instead, only when needed: `tsx` (for .ts specs the compile cache cannot take; it registers its
+// own loader files), esbuild (a native binary; it compiles .ts specs into their cache, see
+// src/internal/specCache.ts) and `dockerode` (the docker backend; its SSH transport, ssh2 and
+// cpu-features, ships native addons, which cannot be bundled).
 //
 // bin/estimator.js runs the bundle only while it is newer than every file it was built from
 // (dist/bundle/inputs.json lists them), and dist/main.js otherwise, so a stale bundle is never
@@ -12,6 +15,7 @@
 //   node scripts/bundle.mjs          (run by `npm run build` after tsc -b)
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -27,23 +31,45 @@ if (!fs.existsSync(entry)) {
   process.exit(1)
 }
 
-fs.rmSync(outdir, { recursive: true, force: true })
-const result = await esbuild.build({
-  entryPoints: { estimator: entry },
-  outdir,
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
+// The local backend's run supervisor (a node process per run, started by @estimator/submit's
+// Local module) is bundled too. Local looks for it next to its own module first
+// (internal/localRunMain.js beside the chunk that holds Local), and only then in the installed
+// package's dist, where it loads effect module by module (about half a second per run).
+const require = createRequire(import.meta.url)
+const supervisor = (() => {
+  try {
+    const file = path.join(path.dirname(require.resolve("@estimator/submit/package.json")), "dist", "internal", "localRunMain.js")
+    return fs.existsSync(file) ? file : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["tsx", "tsx/*"],
+  external: ["tsx", "tsx/*", "esbuild", "dockerode"],
   // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
   banner: { js: "import { createRequire as __estimatorCreateRequire } from \"node:module\"; const require = __estimatorCreateRequire(import.meta.url);" },
   metafile: true,
   logLevel: "warning",
   legalComments: "none"
-})
+}
+
+fs.rmSync(outdir, { recursive: true, force: true })
+const main = await esbuild.build({ ...common, entryPoints: { estimator: entry }, outdir, splitting: true, chunkNames: "chunks/[name]-[hash]" })
+// A file of its own (no chunks shared with the command): it then loads only what it uses.
+const supervised = supervisor === undefined
+  ? undefined
+  : await esbuild.build({ ...common, entryPoints: [supervisor], outfile: path.join(outdir, "chunks", "internal", "localRunMain.js") })
+const result = {
+  metafile: {
+    inputs: { ...main.metafile.inputs, ...supervised?.metafile.inputs },
+    outputs: { ...main.metafile.outputs, ...supervised?.metafile.outputs }
+  }
+}
 
 // Everything the bundle was built from that can change without a reinstall (our own built files),
 // plus npm's record of the installed packages (rewritten by every npm install).

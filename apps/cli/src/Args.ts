@@ -31,6 +31,20 @@ export const backends = ["dry-run", "local", "docker", "azureml"] as const
 export type BackendName = (typeof backends)[number]
 
 /**
+ * The backends `run` can execute on (`dry-run` only plans).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const runBackends = ["local", "docker", "azureml"] as const
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export type RunBackendName = Exclude<(typeof runBackends)[number], "azureml">
+
+/**
  * @category models
  * @since 0.1.0
  */
@@ -65,8 +79,13 @@ export type Invocation =
     readonly format: PlanFormat
     readonly workspace?: string
   }
+  | { readonly _tag: "Run"; readonly spec: string; readonly backend: RunBackendName; readonly detach: boolean; readonly json: boolean }
+  | { readonly _tag: "Status"; readonly runId: string; readonly json: boolean }
+  | { readonly _tag: "Logs"; readonly runId: string; readonly follow: boolean }
+  | { readonly _tag: "Cancel"; readonly runId: string }
+  | { readonly _tag: "Runs"; readonly json: boolean }
   | { readonly _tag: "Export"; readonly spec: string; readonly format: ExportFormat }
-  | { readonly _tag: "Import"; readonly file: string; readonly from: ImportFormat }
+  | { readonly _tag: "Import"; readonly file: string; readonly from: ImportFormat; readonly json: boolean }
   | { readonly _tag: "Schema" }
 
 /**
@@ -161,6 +180,74 @@ export const commands = {
       "estimator plan job.ts --backend azureml --workspace config.json"
     ]
   },
+  run: {
+    summary: "run a spec: plan it for a backend, execute the plan and stream its logs",
+    positionals: [{ name: "spec", description: SPEC_DESCRIPTION }],
+    options: {
+      backend: { kind: "choice", values: runBackends, default: "local", description: "where to run it" },
+      detach: { kind: "flag", description: "start the run, print its id and return at once (follow it with status, logs, cancel)" },
+      json: {
+        kind: "flag",
+        description: "print one JSON document (run id, status, exit code, outputs folder) on standard output; the logs go to standard error"
+      },
+      help: HELP_OPTION
+    },
+    details: [
+      "run = execute(plan(spec)): the plan is the one \"estimator plan\" shows. The job's output is streamed",
+      "as it comes; Ctrl-C cancels the run. The run is kept in .estimator/runs/<run id>/ (or",
+      "$ESTIMATOR_HOME/runs): run.json, logs/ and outputs/ (the job's ESTIMATOR_OUTPUT_DIR).",
+      "Exit code 0 Completed, 1 Failed (or an invalid spec), 130 Canceled, 2 usage error.",
+      "--backend azureml is not available yet: plan it with estimator plan --backend azureml."
+    ],
+    examples: [
+      "estimator run job.ts",
+      "estimator run job.ts --backend docker",
+      "estimator run job.ts --detach && estimator runs"
+    ]
+  },
+  status: {
+    summary: "show a run's status (from any process, after the run started)",
+    positionals: [{ name: "run-id", description: "the run's id, as run --detach and runs print it" }],
+    options: {
+      json: { kind: "flag", description: "print one JSON document (the run's status, history, exit code and folders)" },
+      help: HELP_OPTION
+    },
+    details: [
+      "Runs are read from .estimator/runs in the current directory (or $ESTIMATOR_HOME/runs).",
+      "Exit code 0 when the run is found, whatever its status; 1 when it is not."
+    ],
+    examples: ["estimator status 20250101-120000-abcd1234", "estimator status 20250101-120000-abcd1234 --json"]
+  },
+  logs: {
+    summary: "print a run's output (stdout and stderr, as the job wrote them)",
+    positionals: [{ name: "run-id", description: "the run's id" }],
+    options: {
+      follow: { kind: "flag", description: "keep printing as the job writes, until the run ends" },
+      help: HELP_OPTION
+    },
+    details: ["Secrets are redacted. Exit code 0, or 1 when the run is not found."],
+    examples: ["estimator logs 20250101-120000-abcd1234", "estimator logs 20250101-120000-abcd1234 --follow"]
+  },
+  cancel: {
+    summary: "cancel a run (from any process) and wait until it has stopped",
+    positionals: [{ name: "run-id", description: "the run's id" }],
+    options: { help: HELP_OPTION },
+    details: [
+      "The job's processes are stopped; its logs and outputs are kept. Exit code 0 when the run is",
+      "canceled or had already ended, 1 when it is not found or did not stop."
+    ],
+    examples: ["estimator cancel 20250101-120000-abcd1234"]
+  },
+  runs: {
+    summary: "list the runs of this directory's run store, newest first",
+    positionals: [],
+    options: {
+      json: { kind: "flag", description: "print one JSON array" },
+      help: HELP_OPTION
+    },
+    details: ["Runs are read from .estimator/runs in the current directory (or $ESTIMATOR_HOME/runs)."],
+    examples: ["estimator runs", "estimator runs --json"]
+  },
   export: {
     summary: "write a spec as an Azure ML CLI v2 command-job YAML, or as spec JSON",
     positionals: [{ name: "spec", description: SPEC_DESCRIPTION }],
@@ -179,13 +266,24 @@ export const commands = {
     positionals: [{ name: "file", description: "the file to import, or - for standard input" }],
     options: {
       from: { kind: "choice", values: ["azureml-yaml", "v1"], description: "the input format (required)" },
+      json: {
+        kind: "flag",
+        description: "print one JSON document with the spec and every issue ({ spec, warnings } or { errors, warnings }; an array for a list of v1 calls)"
+      },
       help: HELP_OPTION
     },
     details: [
       "Warnings (what could not be carried over exactly) go to standard error. The spec's source",
-      "directory is written relative to the current directory."
+      "directory is written relative to the current directory, read from the imported file's folder.",
+      "--from v1 reads an Azure ML SDK v1 estimator call as JSON ({ \"class\": \"PyTorch\", \"args\": { ... } })",
+      "or a JSON array of them (then the specs come out as an array, one per call). Exit code 1 when",
+      "any call has an error (every error is listed with its path, code, message and fix)."
     ],
-    examples: ["estimator import job.yml --from azureml-yaml > job.json"]
+    examples: [
+      "estimator import job.yml --from azureml-yaml > job.json",
+      "estimator import call.json --from v1 > job.json",
+      "estimator import calls.json --from v1 --json"
+    ]
   },
   schema: {
     summary: "print the JSON Schema of the spec (for editors and tools)",
@@ -251,7 +349,7 @@ export const help = (command?: CommandName): string => {
   if (command === undefined) {
     const width = Math.max(...commandNames.map((n) => n.length)) + 3
     return [
-      "estimator: describe a training job once, validate it, and plan it for dry-run, local, docker or azureml.",
+      "estimator: describe a training job once, validate it, plan it for dry-run, local, docker or azureml, and run it.",
       "",
       "Usage: estimator <command> [arguments] [options]",
       "",
@@ -262,7 +360,7 @@ export const help = (command?: CommandName): string => {
       "  --help, -h      show help (estimator <command> --help for a command)",
       "  --version, -V   print the version",
       "",
-      "Exit codes: 0 success, 1 invalid spec or input, 2 usage error.",
+      "Exit codes: 0 success, 1 invalid spec or input (or a failed run), 2 usage error, 130 canceled run.",
       "Colour is used only on a terminal and never when NO_COLOR is set.",
       ""
     ].join("\n")
@@ -486,6 +584,25 @@ const build = (command: CommandName, parsed: Parsed): ParseResult => {
           : { _tag: "Plan", spec: first, backend, format }
       )
     }
+    case "run": {
+      const backend = choice<(typeof runBackends)[number]>(parsed, "backend", "local")
+      if (backend === "azureml") {
+        return usageError(
+          "running on azureml is not available yet in this version of estimator",
+          "Run it here with --backend local or docker; see what Azure ML would receive with: estimator plan <spec> --backend azureml --format json",
+          command
+        )
+      }
+      return ok({ _tag: "Run", spec: first, backend, detach: parsed.options["detach"] === true, json: parsed.options["json"] === true })
+    }
+    case "status":
+      return ok({ _tag: "Status", runId: first, json: parsed.options["json"] === true })
+    case "logs":
+      return ok({ _tag: "Logs", runId: first, follow: parsed.options["follow"] === true })
+    case "cancel":
+      return ok({ _tag: "Cancel", runId: first })
+    case "runs":
+      return ok({ _tag: "Runs", json: parsed.options["json"] === true })
     case "export": {
       const format = required(command, parsed, "format")
       if (typeof format !== "string") return { _tag: "Error", error: format }
@@ -494,7 +611,7 @@ const build = (command: CommandName, parsed: Parsed): ParseResult => {
     case "import": {
       const from = required(command, parsed, "from")
       if (typeof from !== "string") return { _tag: "Error", error: from }
-      return ok({ _tag: "Import", file: first, from: from as ImportFormat })
+      return ok({ _tag: "Import", file: first, from: from as ImportFormat, json: parsed.options["json"] === true })
     }
     case "schema":
       return ok({ _tag: "Schema" })

@@ -1,8 +1,9 @@
 /**
  * The `estimator` program as one Effect: parse the arguments, run the command, write its output,
- * and return the exit code (0 success, 1 invalid spec or input, 2 usage error). Every failure,
- * expected or not, ends as a message on standard error with what went wrong and how to fix it,
- * never as a stack trace. `--json` output is exactly one JSON document on standard output.
+ * and return the exit code (0 success, 1 invalid spec or input or a failed run, 2 usage error,
+ * 130 a canceled run). Every failure, expected or not, ends as a message on standard error with
+ * what went wrong and how to fix it, never as a stack trace. `--json` output is exactly one JSON
+ * document on standard output.
  *
  * @since 0.1.0
  */
@@ -13,11 +14,14 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
 import * as Args from "./Args.js"
 import { Io } from "./Io.js"
 import * as Render from "./Render.js"
 import * as SpecLoader from "./SpecLoader.js"
 import * as AzureMlFiles from "./internal/azureMlFiles.js"
+import * as RunView from "./internal/runView.js"
 import * as Submit from "./internal/submit.js"
 import * as Workspace from "./internal/workspace.js"
 
@@ -32,12 +36,16 @@ import * as Workspace from "./internal/workspace.js"
  * @since 0.1.0
  */
 export const ExitCode = {
-  /** The command did what was asked (a valid spec, a plan, an export). */
+  /** The command did what was asked (a valid spec, a plan, an export, a run that completed). */
   Success: 0,
   /** The spec or another input is invalid or unreadable. */
   Invalid: 1,
+  /** The run ended `Failed` (or could not be started or followed). */
+  Failed: 1,
   /** The command line is wrong (unknown command or flag, missing argument). */
-  Usage: 2
+  Usage: 2,
+  /** The run ended `Canceled` (Ctrl-C, `estimator cancel`, or its maximum duration). */
+  Canceled: 130
 } as const
 
 /**
@@ -201,7 +209,7 @@ const plan = (invocation: Extract<Args.Invocation, { _tag: "Plan" }>) =>
     const path = yield* Path.Path
     const context: Submit.PlanContext = {
       baseDirectory: loaded.baseDirectory,
-      runsDirectory: path.join(io.cwd, ".estimator", "runs"),
+      runsDirectory: yield* Submit.runsRoot(io.cwd, io.env),
       ...(workspace === undefined ? {} : { workspace })
     }
     const envelopes = yield* Effect.forEach(specs, (spec, index) =>
@@ -237,21 +245,17 @@ const exportSpec = (invocation: Extract<Args.Invocation, { _tag: "Export" }>) =>
     return ExitCode.Success
   })
 
-const importFile = (invocation: Extract<Args.Invocation, { _tag: "Import" }>) =>
+type ImportInvocation = Extract<Args.Invocation, { _tag: "Import" }>
+
+/** The text to import and the folder its relative paths start from (the current directory for standard input). */
+const readImportText = (invocation: ImportInvocation, what: string) =>
   Effect.gen(function*() {
-    if (invocation.from === "v1") {
-      return yield* new CommandFailed({
-        exitCode: ExitCode.Usage,
-        message: "import --from v1 is not implemented yet in this version of estimator",
-        hint: "Only --from azureml-yaml is available for now; v1 estimator calls will be importable in a later release."
-      })
-    }
     const io = yield* Io
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const absolute = invocation.file === "-" ? undefined : path.resolve(io.cwd, invocation.file)
     const text = absolute === undefined
-      ? yield* io.stdin.pipe(Effect.mapError((e) => invalid(`cannot read standard input: ${e.message}`, "Pipe the YAML into the command, or give its file.")))
+      ? yield* io.stdin.pipe(Effect.mapError((e) => invalid(`cannot read standard input: ${e.message}`, `Pipe the ${what} into the command, or give its file.`)))
       : yield* fs.readFileString(absolute).pipe(
         Effect.mapError((error) =>
           invalid(
@@ -262,10 +266,20 @@ const importFile = (invocation: Extract<Args.Invocation, { _tag: "Import" }>) =>
           )
         )
       )
-    const yamlDirectory = absolute === undefined ? io.cwd : path.dirname(absolute)
+    return {
+      text,
+      directory: absolute === undefined ? io.cwd : path.dirname(absolute),
+      source: absolute === undefined ? "<stdin>" : invocation.file
+    }
+  })
+
+const importAzureMlYaml = (invocation: ImportInvocation) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const path = yield* Path.Path
+    const { text, directory: yamlDirectory, source } = yield* readImportText(invocation, "YAML")
     const files = yield* AzureMlFiles.read(text, yamlDirectory)
     const relativeBase = SpecLoader.relativePath(io.cwd, yamlDirectory, path)
-    const source = absolute === undefined ? "<stdin>" : invocation.file
     // Paths come out relative to the current directory; when the YAML's folder cannot be named
     // that way (a conda file outside a source directory above it), they come out absolute.
     const imported = yield* Submit.fromAzureMlYaml(text, { files, baseDirectory: relativeBase }).pipe(
@@ -281,12 +295,230 @@ const importFile = (invocation: Extract<Args.Invocation, { _tag: "Import" }>) =>
           problems: error.problems.map((p) => (p.code === "file-not-found" ? { ...p, hint: AzureMlFiles.missingFileHint(yamlDirectory) } : p))
         })
       ),
-      Effect.catchAll((error) => rejected(error, source))
+      Effect.catchAll((error) =>
+        invocation.json
+          ? printJson({ errors: error.problems, warnings: error.warnings }).pipe(Effect.zipRight(invalid(error.message, error.hint)))
+          : rejected(error, source)
+      )
     )
     const spec = imported.spec
     const warnings = [...imported.warnings, ...Validation.validate(spec)]
+    if (invocation.json) {
+      yield* printJson({ spec: Estimator.encode(spec), warnings })
+      return ExitCode.Success
+    }
     if (warnings.length > 0) yield* io.stderr(Render.problems(source, warnings, Render.style(io.stderrColour)))
     yield* printJson(Estimator.encode(spec))
+    return ExitCode.Success
+  })
+
+const importV1 = (invocation: ImportInvocation) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const path = yield* Path.Path
+    const { text, directory, source } = yield* readImportText(invocation, "JSON of the v1 call")
+    const V1Import = yield* Effect.promise(() => import("@estimator/frameworks/V1Import"))
+    const s = Render.style(io.stderrColour)
+    const imported = V1Import.fromJson(text)
+    if (imported._tag === "Left") {
+      const { errors, warnings } = imported.left
+      if (invocation.json) yield* printJson({ errors, warnings })
+      else yield* io.stderr(Render.problems(source, [...errors, ...warnings], s))
+      return yield* invalid(
+        `${source} is not a v1 estimator call`,
+        "Write the call as JSON, { \"class\": \"Estimator\", \"args\": { ... } }, or a JSON array of such calls (see packages/frameworks/docs/v1-migration.md)."
+      )
+    }
+    const { batch, results } = imported.right
+    if (results.length === 0) {
+      return yield* invalid(`${source} is an empty list: there is no v1 call to import`, "Put at least one call in the list: [{ \"class\": \"Estimator\", \"args\": { ... } }].")
+    }
+    // The call's paths (source_directory) are relative to the folder of the file; written out
+    // relative to the current directory, where the spec is expected to be saved.
+    const outcomes = results.map((result) =>
+      result._tag === "Right"
+        ? { spec: Estimator.encode(SpecLoader.rebase(result.right.spec, directory, io.cwd, path)), errors: [], warnings: result.right.warnings }
+        : { spec: undefined, errors: result.left.errors, warnings: result.left.warnings }
+    )
+    const failed = outcomes.flatMap((outcome, index) => (outcome.spec === undefined ? [index] : []))
+    const label = (index: number) => (batch ? `${source}[${index}]` : source)
+    if (invocation.json) {
+      const documents = outcomes.map((o) => (o.spec === undefined ? { errors: o.errors, warnings: o.warnings } : { spec: o.spec, warnings: o.warnings }))
+      yield* printJson(batch ? documents : documents[0])
+    } else {
+      for (const [index, outcome] of outcomes.entries()) {
+        const issues = [...outcome.errors, ...outcome.warnings]
+        if (issues.length > 0) yield* io.stderr(Render.problems(label(index), issues, s))
+      }
+      if (failed.length === 0) yield* printJson(batch ? outcomes.map((o) => o.spec) : outcomes[0]?.spec)
+    }
+    if (failed.length === 0) return ExitCode.Success
+    return yield* invalid(
+      batch
+        ? `${failed.length} of ${results.length} v1 calls in ${source} cannot be imported (${failed.map((i) => `[${i}]`).join(", ")})${invocation.json ? "" : ", so no spec is printed"}`
+        : `${source} cannot be imported: v1 rejects the call`,
+      "Fix each argument listed with its path (errors are what v1 itself raised, or what the spec cannot hold), then import again."
+    )
+  })
+
+const importFile = (invocation: ImportInvocation) =>
+  invocation.from === "v1" ? importV1(invocation) : importAzureMlYaml(invocation)
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+const fromRunFailed = (error: Submit.RunFailed, details?: ReadonlyArray<string>): CommandFailed =>
+  new CommandFailed({ exitCode: ExitCode.Failed, message: error.message, ...(details === undefined ? {} : { details }) })
+
+const exitCodeOf = (status: string): ExitCode =>
+  status === "Completed" ? ExitCode.Success : status === "Canceled" ? ExitCode.Canceled : ExitCode.Failed
+
+const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const path = yield* Path.Path
+    const s = Render.style(io.stderrColour)
+    const { loaded, specs } = yield* loadSpecs(invocation.spec)
+    const [only] = specs
+    if (only === undefined || specs.length > 1) {
+      return yield* invalid(
+        `${loaded.source} holds ${specs.length} specs; estimator run runs one`,
+        "Export a single spec from the module (or write one spec per JSON file), then run it."
+      )
+    }
+    yield* requireValid(loaded, specs, "run")
+    const root = yield* Submit.runsRoot(io.cwd, io.env)
+    // Docker reports progress through a callback: written in this program's runtime.
+    const runSync = Runtime.runSync(yield* Effect.runtime<never>())
+    const runner = yield* Submit.runner(invocation.backend, {
+      runsDirectory: root,
+      onProgress: (step) => runSync(io.stderr(RunView.progress(step, s)))
+    })
+    const spec = SpecLoader.resolveSourceDirectory(only, loaded.baseDirectory, path)
+    const planned = yield* runner.plan(spec, { baseDirectory: loaded.baseDirectory, runsDirectory: root }).pipe(
+      Effect.catchAll((error) => rejected(error, loaded.source))
+    )
+    const warnings = planned.envelope.warnings as ReadonlyArray<Render.Problem>
+    if (warnings.length > 0) yield* io.stderr(Render.problems(loaded.source, warnings, s))
+    const runId = planned.plan.run.runId
+    const record = Submit.readRecord(root, runId).pipe(Effect.map((r) => RunView.summary(r)))
+    const handle = yield* runner.execute(planned.plan).pipe(
+      Effect.mapError((error) => fromRunFailed(error, [`run ${runId} did not start; its record is in ${planned.plan.run.runDirectory}`]))
+    )
+    if (invocation.detach) {
+      const started = yield* record.pipe(Effect.mapError((error) => fromRunFailed(error)))
+      if (invocation.json) {
+        yield* printJson(started)
+      } else {
+        yield* io.stdout(`${handle.runId}\n`)
+        yield* io.stderr(
+          `run ${handle.runId} is ${started.status} on ${handle.backend}; follow it with: estimator logs ${handle.runId} --follow\n`
+        )
+      }
+      return ExitCode.Success
+    }
+    yield* io.stderr(s.dim(`run ${handle.runId} on ${handle.backend}: the job's output follows (Ctrl-C cancels the run)\n`))
+    const write = invocation.json ? io.stderr : io.stdout
+    const followLogs = runner.logs(handle.runId, true).pipe(
+      Stream.runForEach((line) => write(`${line}\n`)),
+      Effect.catchAll((error) => io.stderr(`${s.yellow("warning")}: the job's output cannot be followed: ${error.message}\n`))
+    )
+    const [, final] = yield* Effect.all([followLogs, runner.wait(handle.runId)], { concurrency: 2 }).pipe(
+      Effect.mapError((error) => fromRunFailed(error)),
+      Effect.onInterrupt(() =>
+        io.stderr(`\nrun ${handle.runId} ${s.yellow("Canceled")} (interrupted); its logs and outputs are kept in ${handle.runDirectory}\n`)
+      )
+    )
+    const ended = yield* record.pipe(Effect.orElseSucceed(() => undefined))
+    if (invocation.json) {
+      yield* printJson(ended ?? { runId: handle.runId, backend: handle.backend, status: final.status, runDirectory: handle.runDirectory })
+    } else if (ended !== undefined) {
+      yield* io.stderr(RunView.ended(ended, s))
+    } else {
+      yield* io.stderr(`run ${handle.runId} ${final.status}\n`)
+    }
+    return exitCodeOf(final.status)
+  })
+
+/** The run store, the record of `runId` and the runner of its backend. */
+const existingRun = (runId: string) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const root = yield* Submit.runsRoot(io.cwd, io.env)
+    const record = yield* Submit.readRecord(root, runId).pipe(Effect.mapError((error) => fromRunFailed(error)))
+    if (record.backend !== "local" && record.backend !== "docker") {
+      return yield* invalid(
+        `run ${runId} ran on ${record.backend}, which this version of estimator cannot follow`,
+        `Its record is in ${record.runDirectory}.`
+      )
+    }
+    const runner = yield* Submit.runner(record.backend, { runsDirectory: root })
+    return { root, record, runner }
+  })
+
+const runStatus = (invocation: Extract<Args.Invocation, { _tag: "Status" }>) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const { root, runner } = yield* existingRun(invocation.runId)
+    // The backend's status notices a job whose supervisor or container ended unrecorded.
+    yield* runner.status(invocation.runId).pipe(Effect.mapError((error) => fromRunFailed(error)))
+    const run = RunView.summary(yield* Submit.readRecord(root, invocation.runId).pipe(Effect.mapError((error) => fromRunFailed(error))))
+    if (invocation.json) yield* printJson(run)
+    else yield* io.stdout(RunView.details(run, Render.style(io.stdoutColour)))
+    return ExitCode.Success
+  })
+
+const runLogs = (invocation: Extract<Args.Invocation, { _tag: "Logs" }>) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const { runner } = yield* existingRun(invocation.runId)
+    yield* runner.logs(invocation.runId, invocation.follow).pipe(
+      Stream.runForEach((line) => io.stdout(`${line}\n`)),
+      Effect.mapError((error) => fromRunFailed(error))
+    )
+    return ExitCode.Success
+  })
+
+const runCancel = (invocation: Extract<Args.Invocation, { _tag: "Cancel" }>) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const s = Render.style(io.stdoutColour)
+    const { root, record, runner } = yield* existingRun(invocation.runId)
+    if (Submit.isTerminal(record.status)) {
+      yield* io.stdout(`run ${invocation.runId} had already ended: ${RunView.statusLine(RunView.summary(record), s)}\n`)
+      return ExitCode.Success
+    }
+    const status = yield* runner.cancel(invocation.runId).pipe(Effect.mapError((error) => fromRunFailed(error)))
+    const run = RunView.summary(yield* Submit.readRecord(root, invocation.runId).pipe(Effect.mapError((error) => fromRunFailed(error))))
+    if (!Submit.isTerminal(status.status)) {
+      return yield* new CommandFailed({
+        exitCode: ExitCode.Failed,
+        message: `run ${invocation.runId} was asked to cancel but is still ${status.status}`,
+        hint: `Check it with: estimator status ${invocation.runId}; its processes may need to be stopped by hand.`
+      })
+    }
+    yield* io.stdout(`run ${invocation.runId} ${RunView.statusLine(run, s)}\n`)
+    return ExitCode.Success
+  })
+
+const listRuns = (invocation: Extract<Args.Invocation, { _tag: "Runs" }>) =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const root = yield* Submit.runsRoot(io.cwd, io.env)
+    const records = yield* Submit.listRecords(root).pipe(Effect.mapError((error) => fromRunFailed(error)))
+    // A run that looks unfinished is asked for its status, which records an end nobody recorded.
+    const current = yield* Effect.forEach(records, (record) =>
+      Submit.isTerminal(record.status) || (record.backend !== "local" && record.backend !== "docker")
+        ? Effect.succeed(record)
+        : Submit.runner(record.backend, { runsDirectory: root }).pipe(
+          Effect.flatMap((runner) => runner.status(record.runId)),
+          Effect.zipRight(Submit.readRecord(root, record.runId)),
+          Effect.orElseSucceed(() => record)
+        ))
+    const runs = current.map((record) => RunView.summary(record))
+    if (invocation.json) yield* printJson(runs)
+    else yield* io.stdout(RunView.table(runs, Render.style(io.stdoutColour)))
     return ExitCode.Success
   })
 
@@ -323,6 +555,16 @@ const dispatch = (invocation: Args.Invocation): Effect.Effect<ExitCode, CommandF
       return validate(invocation)
     case "Plan":
       return plan(invocation)
+    case "Run":
+      return runSpec(invocation)
+    case "Status":
+      return runStatus(invocation)
+    case "Logs":
+      return runLogs(invocation)
+    case "Cancel":
+      return runCancel(invocation)
+    case "Runs":
+      return listRuns(invocation)
     case "Export":
       return exportSpec(invocation)
     case "Import":

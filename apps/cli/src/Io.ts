@@ -1,7 +1,7 @@
 /**
  * The terminal as the command sees it: standard output and error, standard input, whether each
- * stream gets colour, and the working directory. A service, so the commands can be run in a test
- * with captured streams; {@link layerNode} is the real process.
+ * stream gets colour, the working directory and the environment variables. A service, so the
+ * commands can be run in a test with captured streams; {@link layerNode} is the real process.
  *
  * @since 0.1.0
  */
@@ -39,6 +39,8 @@ export interface IoService {
   readonly stderrColour: boolean
   /** The directory relative paths on the command line are resolved against. */
   readonly cwd: string
+  /** The environment variables the command reads (`ESTIMATOR_HOME`: where the run store is). */
+  readonly env: { readonly [name: string]: string | undefined }
 }
 
 /**
@@ -99,7 +101,8 @@ export const layerNode: Layer.Layer<Io> = Layer.sync(Io, () => ({
     : readStdin,
   stdoutColour: colourEnabled(process.stdout.isTTY, process.env),
   stderrColour: colourEnabled(process.stderr.isTTY, process.env),
-  cwd: process.cwd()
+  cwd: process.cwd(),
+  env: process.env
 }))
 
 /**
@@ -123,6 +126,7 @@ export const layerTest = (options: {
   readonly stdin?: string
   readonly cwd: string
   readonly colour?: boolean
+  readonly env?: { readonly [name: string]: string | undefined }
 }): { readonly layer: Layer.Layer<Io>; readonly captured: Captured } => {
   let out = ""
   let err = ""
@@ -134,7 +138,8 @@ export const layerTest = (options: {
       : Effect.succeed(options.stdin),
     stdoutColour: options.colour ?? false,
     stderrColour: options.colour ?? false,
-    cwd: options.cwd
+    cwd: options.cwd,
+    env: options.env ?? {}
   })
   return { layer, captured: { stdout: () => out, stderr: () => err } }
 }

@@ -71,7 +71,39 @@ describe("Args.parse", () => {
 
   it("import and export require their format option", () => {
     expect(Args.parse(["import", "job.yml"])).toEqual({ _tag: "Error", error: expect.objectContaining({ message: "missing option --from for \"estimator import\"" }) })
-    expect(Args.parse(["import", "job.yml", "--from", "v1"])).toEqual({ _tag: "Ok", invocation: { _tag: "Import", file: "job.yml", from: "v1" } })
+    expect(Args.parse(["import", "job.yml", "--from", "v1"])).toEqual({ _tag: "Ok", invocation: { _tag: "Import", file: "job.yml", from: "v1", json: false } })
+    expect(Args.parse(["import", "job.yml", "--from", "v1", "--json"])).toEqual({ _tag: "Ok", invocation: { _tag: "Import", file: "job.yml", from: "v1", json: true } })
+  })
+})
+
+describe("Args.parse: the run commands", () => {
+  it("run: local by default, --backend docker, --detach, --json", () => {
+    expect(Args.parse(["run", "job.ts"])).toEqual({ _tag: "Ok", invocation: { _tag: "Run", spec: "job.ts", backend: "local", detach: false, json: false } })
+    expect(Args.parse(["run", "--detach", "job.ts", "--backend=docker", "--json"])).toEqual({
+      _tag: "Ok",
+      invocation: { _tag: "Run", spec: "job.ts", backend: "docker", detach: true, json: true }
+    })
+  })
+
+  it("run --backend azureml is a usage error that says it is not available and how to see the plan; dry-run is not a choice", () => {
+    expect(Args.parse(["run", "job.ts", "--backend", "azureml"])).toEqual({
+      _tag: "Error",
+      error: expect.objectContaining({ message: expect.stringContaining("not available yet"), hint: expect.stringContaining("--backend azureml --format json"), command: "run" })
+    })
+    expect(Args.parse(["run", "job.ts", "--backend", "dry-run"])).toEqual({
+      _tag: "Error",
+      error: expect.objectContaining({ message: "\"dry-run\" is not a valid --backend" })
+    })
+  })
+
+  it("status, logs, cancel take a run id; runs takes none", () => {
+    expect(Args.parse(["status", "r1", "--json"])).toEqual({ _tag: "Ok", invocation: { _tag: "Status", runId: "r1", json: true } })
+    expect(Args.parse(["logs", "r1"])).toEqual({ _tag: "Ok", invocation: { _tag: "Logs", runId: "r1", follow: false } })
+    expect(Args.parse(["logs", "--follow", "r1"])).toEqual({ _tag: "Ok", invocation: { _tag: "Logs", runId: "r1", follow: true } })
+    expect(Args.parse(["cancel", "r1"])).toEqual({ _tag: "Ok", invocation: { _tag: "Cancel", runId: "r1" } })
+    expect(Args.parse(["runs"])).toEqual({ _tag: "Ok", invocation: { _tag: "Runs", json: false } })
+    expect(Args.parse(["cancel"])).toEqual({ _tag: "Error", error: expect.objectContaining({ message: "missing argument <run-id> for \"estimator cancel\"" }) })
+    expect(Args.parse(["runs", "r1"])).toEqual({ _tag: "Error", error: expect.objectContaining({ message: "unexpected argument \"r1\" for \"estimator runs\"" }) })
   })
 })
 

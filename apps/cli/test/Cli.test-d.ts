@@ -11,8 +11,8 @@ describe("Cli", () => {
     expectTypeOf(Cli.run).returns.toEqualTypeOf<Effect.Effect<Cli.ExitCode, never, Io | FileSystem.FileSystem | Path.Path>>()
   })
 
-  it("exit codes are the three documented numbers", () => {
-    expectTypeOf<Cli.ExitCode>().toEqualTypeOf<0 | 1 | 2>()
+  it("exit codes are the four documented numbers", () => {
+    expectTypeOf<Cli.ExitCode>().toEqualTypeOf<0 | 1 | 2 | 130>()
   })
 })
 
@@ -26,12 +26,20 @@ describe("Args", () => {
     }
     if (parsed._tag === "Ok" && parsed.invocation._tag === "Import") {
       expectTypeOf(parsed.invocation.from).toEqualTypeOf<"azureml-yaml" | "v1">()
+      expectTypeOf(parsed.invocation.json).toEqualTypeOf<boolean>()
+    }
+    if (parsed._tag === "Ok" && parsed.invocation._tag === "Run") {
+      // azureml cannot execute yet: the parser turns it away, so a Run never holds it.
+      expectTypeOf(parsed.invocation.backend).toEqualTypeOf<"local" | "docker">()
+      expectTypeOf(parsed.invocation.detach).toEqualTypeOf<boolean>()
     }
   })
 
   it("command names are the keys of the command table", () => {
-    expectTypeOf<Args.CommandName>().toEqualTypeOf<"validate" | "plan" | "export" | "import" | "schema">()
-    // @ts-expect-error -- run is not a command yet
-    Args.help("run")
+    expectTypeOf<Args.CommandName>().toEqualTypeOf<
+      "validate" | "plan" | "run" | "status" | "logs" | "cancel" | "runs" | "export" | "import" | "schema"
+    >()
+    // @ts-expect-error -- there is no such command
+    Args.help("submit")
   })
 })

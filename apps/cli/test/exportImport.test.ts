@@ -90,6 +90,23 @@ describe("estimator import --from azureml-yaml", () => {
     expect(result.stderr).not.toMatch(/^\s+at /m)
   })
 
+  it("--json: one document { spec, warnings }, the warnings that would go to stderr; a refused file gives { errors, warnings } and exit 1", async () => {
+    const file = job("cli__jobs__basics__hello-code", "hello-code.yml")
+    const plain = await estimator(["import", file, "--from", "azureml-yaml"], { cwd: temp })
+    const result = await estimator(["import", file, "--from", "azureml-yaml", "--json"], { cwd: temp })
+    expect(result.code).toBe(0)
+    const document = json(result)
+    expect(Object.keys(document).sort()).toEqual(["spec", "warnings"])
+    expect(document.spec).toEqual(json(plain))
+    expect(document.warnings.map((w: { code: string }) => w.code)).toContain("compute-missing")
+    fs.writeFileSync(path.join(temp, "not-a-job.yml"), "type: pipeline\njobs: {}\n")
+    const refused = await estimator(["import", "not-a-job.yml", "--from", "azureml-yaml", "--json"], { cwd: temp })
+    expect(refused.code).toBe(1)
+    const failure = json(refused)
+    expect(Object.keys(failure).sort()).toEqual(["errors", "warnings"])
+    expect(failure.errors.length).toBeGreaterThan(0)
+  })
+
   it("round trip: YAML → spec → YAML → spec is the same spec and the same job", async () => {
     const original = job("cli__jobs__single-step__scikit-learn__diabetes__job")
     const imported = await estimator(["import", original, "--from", "azureml-yaml"], { cwd: temp })

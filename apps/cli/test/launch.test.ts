@@ -50,6 +50,21 @@ describe("launch: bundle or plain build", () => {
     expect(Launch.entry({}, here)).toBe(pathToFileURL(main).href)
   })
 
+  it("staleness says why the bundle cannot be used, and entry says it under ESTIMATOR_DEBUG", () => {
+    const bundle = path.join(temp, "why-bundle.js")
+    const inputs = path.join(temp, "why-inputs.json")
+    const a = path.join(temp, "why-a.js")
+    expect(Launch.staleness(bundle, inputs)).toContain("the bundle is missing")
+    touch(bundle, 2_000)
+    expect(Launch.staleness(bundle, inputs)).toContain("list of inputs is missing or unreadable")
+    fs.writeFileSync(inputs, JSON.stringify([a]))
+    expect(Launch.staleness(bundle, inputs)).toBe(`${a} is missing`)
+    touch(a, 3_000)
+    expect(Launch.staleness(bundle, inputs)).toContain(`${a} is newer than the bundle`)
+    touch(a, 1_000)
+    expect(Launch.staleness(bundle, inputs)).toBeUndefined()
+  })
+
   it("the bundle script lists dist/main.js and npm's install record among the bundle's inputs", () => {
     const inputs = JSON.parse(fs.readFileSync(path.join(appRoot, "dist/bundle/inputs.json"), "utf8")) as ReadonlyArray<string>
     expect(inputs).toContain(path.join(appRoot, "dist/main.js"))
@@ -57,6 +72,16 @@ describe("launch: bundle or plain build", () => {
     // Our own built packages are inputs; third-party code is covered by the install record.
     expect(inputs.some((file) => file.includes(`${path.sep}packages${path.sep}submit${path.sep}dist${path.sep}`))).toBe(true)
     expect(inputs.every((file) => !file.split(path.sep).includes("node_modules") || file.endsWith(".package-lock.json"))).toBe(true)
+  })
+
+  it("the bundle carries the local backend's run supervisor where the local backend looks first: beside its own chunk", () => {
+    const chunks = path.join(appRoot, "dist", "bundle", "chunks")
+    const withLocal = fs.readdirSync(chunks).filter((file) => file.endsWith(".js") && fs.readFileSync(path.join(chunks, file), "utf8").includes("\"localRunMain.js\""))
+    expect(withLocal.length).toBeGreaterThan(0)
+    const supervisor = path.join(chunks, "internal", "localRunMain.js")
+    expect(fs.existsSync(supervisor)).toBe(true)
+    // It is the supervisor itself, bundled: no import of the unbundled package.
+    expect(fs.readFileSync(supervisor, "utf8")).not.toMatch(/from "@estimator\/submit/)
   })
 
   it.each([

@@ -8,11 +8,15 @@
  */
 import type { Estimator } from "@estimator/core"
 import type * as SubmitBackend from "@estimator/submit/Backend"
+import type * as SubmitPlan from "@estimator/submit/Plan"
+import type * as SubmitPlanError from "@estimator/submit/PlanError"
+import type * as SubmitRunStore from "@estimator/submit/RunStore"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
-import type { BackendName } from "../Args.js"
+import * as Stream from "effect/Stream"
+import type { BackendName, RunBackendName } from "../Args.js"
 import type { Problem } from "../Render.js"
 
 /** The plan envelope of DESIGN §4 as JSON: `backend`, `warnings` and the backend's lists. @internal */
@@ -49,16 +53,29 @@ export interface PlanContext {
 
 type BackendLayer = Layer.Layer<SubmitBackend.Backend, never, FileSystem.FileSystem>
 
-const backendLayer = (backend: BackendName): Effect.Effect<BackendLayer> => {
+/** A backend's plan half. */
+type Planner = (
+  spec: Estimator.Estimator,
+  context: SubmitBackend.PlanContext
+) => Effect.Effect<SubmitPlan.Plan, SubmitPlanError.PlanError, FileSystem.FileSystem>
+
+const fromLayer = (layer: BackendLayer): Effect.Effect<Planner> =>
+  Effect.map(Effect.promise(() => import("@estimator/submit/Backend")), (Backend) => (spec, context) =>
+    Backend.plan(spec, context).pipe(Effect.provide(layer)))
+
+const planner = (backend: BackendName): Effect.Effect<Planner> => {
   switch (backend) {
     case "dry-run":
-      return Effect.promise(() => import("@estimator/submit/DryRun")).pipe(Effect.map((module) => module.layer))
+      return Effect.flatMap(Effect.promise(() => import("@estimator/submit/DryRun")), (module) => fromLayer(module.layer))
     case "local":
-      return Effect.promise(() => import("@estimator/submit/Local")).pipe(Effect.map((module) => module.layer))
+      return Effect.flatMap(Effect.promise(() => import("@estimator/submit/Local")), (module) => fromLayer(module.layer))
     case "docker":
-      return Effect.promise(() => import("@estimator/submit/Docker")).pipe(Effect.map((module) => module.layer))
+      // The layer, not Docker.plan: it reads the backend's configuration (ESTIMATOR_DOCKER_BASE_IMAGE, ...).
+      return Effect.flatMap(Effect.promise(() => import("@estimator/submit/Docker")), (module) => fromLayer(module.layer))
     case "azureml":
-      return Effect.promise(() => import("@estimator/submit/AzureMl")).pipe(Effect.map((module) => module.layer))
+      // Only the plan half (what the azureml layer's plan calls): the bundle leaves out the
+      // Azure SDK clients that executing needs, about 2 MB to load.
+      return Effect.map(Effect.promise(() => import("./azureMlPlan.js")), (module) => module.plan)
   }
 }
 
@@ -72,11 +89,22 @@ export const plan = (
   backend: BackendName,
   context: PlanContext
 ): Effect.Effect<PlanEnvelope, SubmitRejected, FileSystem.FileSystem> =>
+  Effect.flatMap(planner(backend), (planFn) => planWith(spec, planFn, context)).pipe(Effect.map((planned) => planned.envelope))
+
+/** A plan: the value a backend executes, and its JSON envelope. @internal */
+export interface Planned {
+  readonly plan: SubmitPlan.Plan
+  readonly envelope: PlanEnvelope
+}
+
+const planWith = (
+  spec: Estimator.Estimator,
+  planFn: Planner,
+  context: PlanContext
+): Effect.Effect<Planned, SubmitRejected, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const layer = yield* backendLayer(backend)
-    const [Backend, Plan] = yield* Effect.promise(() => Promise.all([import("@estimator/submit/Backend"), import("@estimator/submit/Plan")]))
-    const planned = yield* Backend.plan(spec, context).pipe(
-      Effect.provide(layer),
+    const Plan = yield* Effect.promise(() => import("@estimator/submit/Plan"))
+    const planned = yield* planFn(spec, context).pipe(
       Effect.mapError((error) =>
         new SubmitRejected({
           message: error._tag === "Unsupported"
@@ -90,7 +118,7 @@ export const plan = (
         })
       )
     )
-    return Plan.toJson(planned) as PlanEnvelope
+    return { plan: planned, envelope: Plan.toJson(planned) as PlanEnvelope }
   })
 
 /**
@@ -133,3 +161,128 @@ export const fromAzureMlYaml = (
       warnings: []
     })
   })
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/** The run store's root for a working directory: `$ESTIMATOR_HOME/runs`, else `<cwd>/.estimator/runs`. @internal */
+export const runsRoot = (cwd: string, env: { readonly [name: string]: string | undefined }): Effect.Effect<string> =>
+  Effect.map(Effect.promise(() => import("@estimator/submit/RunStore")), (RunStore) => RunStore.root(cwd, env))
+
+/** A run could not be started, followed or canceled: the backend's message, which names the cause and the fix. @internal */
+export class RunFailed extends Data.TaggedError("RunFailed")<{
+  readonly message: string
+  readonly notFound: boolean
+}> {}
+
+const runFailed = (error: unknown): RunFailed => {
+  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
+  const message = typeof error === "object" && error !== null && "message" in error && String((error as { message: unknown }).message) !== ""
+    ? String((error as { message: unknown }).message)
+    : `${String(tag ?? error)}`
+  return new RunFailed({ message, notFound: tag === "RunNotFound" })
+}
+
+/** A run's stored record (`run.json`). @internal */
+export type RunRecord = SubmitRunStore.RunRecord
+
+/** A run's status now, in the vocabulary every backend shares. @internal */
+export type RunStatus = SubmitBackend.RunStatus
+
+/** What `execute` returned. @internal */
+export type RunHandle = SubmitBackend.RunHandle
+
+/** A progress step of a docker run (image cached, build output, container started). @internal */
+export type Progress =
+  | { readonly _tag: "ImageCached"; readonly tag: string }
+  | { readonly _tag: "BuildStarted"; readonly tag: string }
+  | { readonly _tag: "BuildOutput"; readonly line: string }
+  | { readonly _tag: "BuildFinished"; readonly tag: string; readonly seconds: number }
+  | { readonly _tag: "ContainerStarted"; readonly runId: string; readonly containerId: string }
+
+/** How the run commands reach a backend and the run store. @internal */
+export interface RunnerOptions {
+  readonly runsDirectory: string
+  readonly onProgress?: (progress: Progress) => void
+}
+
+/**
+ * The executing half of a backend, for `run`, `status`, `logs` and `cancel`. `wait` cancels the
+ * run when it is interrupted (Ctrl-C).
+ *
+ * @internal
+ */
+export interface Runner {
+  readonly name: RunBackendName
+  readonly plan: (spec: Estimator.Estimator, context: PlanContext) => Effect.Effect<Planned, SubmitRejected, FileSystem.FileSystem>
+  readonly execute: (plan: SubmitPlan.Plan) => Effect.Effect<RunHandle, RunFailed>
+  readonly status: (runId: string) => Effect.Effect<RunStatus, RunFailed>
+  readonly logs: (runId: string, follow: boolean) => Stream.Stream<string, RunFailed>
+  readonly wait: (runId: string) => Effect.Effect<RunStatus, RunFailed>
+  readonly cancel: (runId: string) => Effect.Effect<RunStatus, RunFailed>
+}
+
+const runnerLayer = (backend: RunBackendName, options: RunnerOptions): Effect.Effect<BackendLayer> => {
+  switch (backend) {
+    case "local":
+      // Polled every 50 ms (not 200): the end of a run, and its last lines, show at once.
+      return Effect.map(
+        Effect.promise(() => import("@estimator/submit/Local")),
+        (Local) => Local.layerWith({ runsDirectory: options.runsDirectory, pollIntervalMillis: 50 })
+      )
+    case "docker":
+      return Effect.map(Effect.promise(() => import("@estimator/submit/Docker")), (Docker) =>
+        Docker.layerWith({
+          runsDirectory: options.runsDirectory,
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+        }))
+  }
+}
+
+/**
+ * The runner of a backend that executes runs here (`local`, `docker`).
+ *
+ * @internal
+ */
+export const runner = (backend: RunBackendName, options: RunnerOptions): Effect.Effect<Runner, never, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const layer = yield* runnerLayer(backend, options)
+    const Backend = yield* Effect.promise(() => import("@estimator/submit/Backend"))
+    const service = yield* Effect.provide(Backend.Backend, layer)
+    const cancel = (runId: string) => service.cancel(runId).pipe(Effect.mapError(runFailed))
+    return {
+      name: backend,
+      plan: (spec, context) => Effect.flatMap(fromLayer(layer), (planFn) => planWith(spec, planFn, context)),
+      execute: (planned) => service.execute(planned).pipe(Effect.mapError(runFailed)),
+      status: (runId) => service.status(runId).pipe(Effect.mapError(runFailed)),
+      logs: (runId, follow) => Stream.mapError(service.logs(runId, { follow }), runFailed),
+      // The local backend cancels an interrupted wait itself (with its own reason); docker's does not.
+      wait: (runId) =>
+        backend === "local"
+          ? service.wait(runId).pipe(Effect.mapError(runFailed))
+          : service.wait(runId).pipe(Effect.mapError(runFailed), Effect.onInterrupt(() => Effect.ignore(cancel(runId)))),
+      cancel
+    } satisfies Runner
+  })
+
+/**
+ * The record of run `runId` in the store at `root`.
+ *
+ * @internal
+ */
+export const readRecord = (root: string, runId: string): Effect.Effect<RunRecord, RunFailed, FileSystem.FileSystem> =>
+  Effect.flatMap(Effect.promise(() => import("@estimator/submit/RunStore")), (RunStore) =>
+    RunStore.make(root).read(runId).pipe(Effect.mapError(runFailed)))
+
+/**
+ * Every run in the store at `root`, newest first.
+ *
+ * @internal
+ */
+export const listRecords = (root: string): Effect.Effect<ReadonlyArray<RunRecord>, RunFailed, FileSystem.FileSystem> =>
+  Effect.flatMap(Effect.promise(() => import("@estimator/submit/RunStore")), (RunStore) =>
+    RunStore.make(root).list.pipe(Effect.mapError(runFailed)))
+
+/** Whether a status will not change again. @internal */
+export const isTerminal = (status: string): boolean => status === "Completed" || status === "Failed" || status === "Canceled"
