@@ -33,7 +33,8 @@ export const SPEC_VERSION = 1 as const
 
 /**
  * Where the job runs: on the submitting machine, on a named Azure ML compute cluster, or on
- * serverless compute of a VM size created for the run (v1 `vm_size` + `vm_priority`).
+ * serverless compute created for the run (v1 `vm_size` + `vm_priority`; without a VM size, Azure
+ * ML's default instance type for serverless jobs, as a v2 job without `compute` gets).
  *
  * @category models
  * @since 0.1.0
@@ -41,7 +42,7 @@ export const SPEC_VERSION = 1 as const
 export type Compute =
   | { readonly _tag: "Local" }
   | { readonly _tag: "Cluster"; readonly name: string }
-  | { readonly _tag: "Serverless"; readonly vmSize: string; readonly vmPriority?: VmPriority }
+  | { readonly _tag: "Serverless"; readonly vmSize?: string; readonly vmPriority?: VmPriority }
 
 /**
  * v1's `vm_priority` values.
@@ -278,13 +279,16 @@ export const local: Compute = { _tag: "Local" }
 export const cluster = (name: string): Compute => ({ _tag: "Cluster", name })
 
 /**
- * Serverless compute of `vmSize`, created for the run.
+ * Serverless compute created for the run: of `vmSize`, or of Azure ML's default instance type.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const serverless = (vmSize: string, vmPriority?: VmPriority): Compute =>
-  vmPriority === undefined ? { _tag: "Serverless", vmSize } : { _tag: "Serverless", vmSize, vmPriority }
+export const serverless = (vmSize?: string, vmPriority?: VmPriority): Compute => ({
+  _tag: "Serverless",
+  ...(vmSize === undefined ? {} : { vmSize }),
+  ...(vmPriority === undefined ? {} : { vmPriority })
+})
 
 // -------------------------------------------------------------------------------------
 // guards

@@ -135,7 +135,7 @@ const computeRule: Rule = (spec) => {
   if (compute._tag === "Cluster" && compute.name.trim() === "") {
     return [error("compute.name", "compute-name-empty", "compute.name is empty.", "Give the name of the Azure ML compute cluster, e.g. cluster(\"cpu-cluster\").")]
   }
-  if (compute._tag === "Serverless" && compute.vmSize.trim() === "") {
+  if (compute._tag === "Serverless" && compute.vmSize !== undefined && compute.vmSize.trim() === "") {
     return [error("compute.vmSize", "vm-size-empty", "compute.vmSize is empty.", "Give an Azure VM size, e.g. serverless(\"Standard_DS3_v2\").")]
   }
   return []

@@ -306,7 +306,7 @@ export const toJobBody = (prepared: Plan.Prepared, references: References, plain
       ...(distribution === undefined ? {} : { distribution }),
       resources: {
         instanceCount: DistributedAzureMl.instanceCount(spec),
-        ...(compute._tag === "Serverless" ? { instanceType: compute.vmSize } : {}),
+        ...(compute._tag === "Serverless" && compute.vmSize !== undefined ? { instanceType: compute.vmSize } : {}),
         shmSize: Estimator.effectiveShmSize(spec),
         ...(spec.dockerArgs === undefined ? {} : { dockerArgs: spec.dockerArgs })
       },

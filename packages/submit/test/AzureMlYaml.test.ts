@@ -361,10 +361,19 @@ describe("fromYaml: compute, resources, distribution, limits", () => {
       .toEqual(Estimator.serverless("Standard_NC6", "dedicated"))
   })
 
-  it("reads no compute and no instance type as Local, with a warning that Azure ML would pick serverless compute", () => {
+  it("reads no compute and no instance type as serverless compute of the default type, as Azure ML does", () => {
     const imported = importOk(job({ compute: undefined }))
-    expect(imported.spec.compute).toEqual(Estimator.local)
-    expect(codes(imported.warnings)).toEqual(["compute-missing"])
+    expect(imported.spec.compute).toEqual({ _tag: "Serverless" })
+    expect(codes(imported.warnings)).toEqual([])
+    expect(importOk(job({ compute: undefined, queue_settings: "\n  job_tier: spot" })).spec.compute).toEqual({ _tag: "Serverless", vmPriority: "lowpriority" })
+  })
+
+  it("writes serverless compute without a VM size as a job without compute, and reads it back", () => {
+    const spec = Estimator.withCompute(Estimator.make({ entryScript: "train.py", sourceDirectory: "src" }), Estimator.serverless())
+    const yaml = AzureMlYaml.toYaml(spec)
+    if (FpEither.isLeft(yaml)) throw new Error(JSON.stringify(yaml.left))
+    expect(Yaml.parse(yaml.right)).not.toHaveProperty("compute")
+    expect(importOk(yaml.right).spec.compute).toEqual({ _tag: "Serverless" })
   })
 
   it("warns about placeholder compute names", () => {

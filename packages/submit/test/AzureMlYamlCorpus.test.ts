@@ -5,7 +5,12 @@ import { Validation } from "@estimator/core"
 import * as FpEither from "fp-ts/lib/Either.js"
 import { describe, expect, it } from "vitest"
 import * as Yaml from "yaml"
+import { Effect, Either } from "effect"
+import * as AzureMl from "../src/AzureMl.js"
 import * as AzureMlYaml from "../src/AzureMlYaml.js"
+import * as SwaggerCheck from "../src/testing/SwaggerCheck.js"
+import * as Testing from "../src/Testing.js"
+import { swagger } from "./utils/planning.js"
 
 // The real job YAMLs are shared test data beside the clone: /work/main -> /work/shared.
 const corpusDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../shared/azureml/examples/jobs")
@@ -90,7 +95,8 @@ describe("the Azure ML example jobs", () => {
       expect(Validation.errors(Validation.validate(spec)).map(Validation.format)).toEqual([])
 
       // The warnings follow from what the YAML leaves out, as the index records it.
-      expect(warnings.some((warning) => warning.code === "compute-missing")).toBe(!entry.features.includes("compute"))
+      // No compute means serverless compute, as on Azure ML.
+      if (!entry.features.includes("compute")) expect(spec.compute._tag).toBe("Serverless")
       expect(warnings.some((warning) => warning.code === "code-missing")).toBe(!entry.features.includes("code"))
 
       const exported = AzureMlYaml.toYaml(spec, { baseDirectory: baseDirectoryOf(entry) })
@@ -122,6 +128,41 @@ describe("the Azure ML example jobs", () => {
     expect(refusedUnsupported).toBe(withAllowedKey.length)
     expect(imported).toBe(commandJobs.length - withAllowedKey.length)
     expect(refusedKind).toBe(sweeps + pipelines)
+    expect(imported).toBeGreaterThan(0)
+  })
+
+  it("plans every imported command job for azureml, and every planned request passes the swagger check", async () => {
+    let imported = 0
+    let planned = 0
+    let passed = 0
+    const failures: Array<string> = []
+    for (const entry of (entries ?? []).filter((e) => e.kind === "command")) {
+      const { files, result } = readJob(entry)
+      if (FpEither.isLeft(result)) continue
+      imported++
+      // The corpus has no code folders: the planner sees them as existing, and reads the job's own files.
+      const root = "/corpus"
+      const fileSystem = Testing.fileSystem({
+        assumeExists: true,
+        files: Object.fromEntries(Object.entries(files).map(([name, text]) => [path.join(root, baseDirectoryOf(entry), name), text]))
+      })
+      const outcome = await Effect.runPromise(
+        Effect.either(AzureMl.plan(result.right.spec, { ...Testing.defaultContext, baseDirectory: root })).pipe(Effect.provide(fileSystem))
+      )
+      if (Either.isLeft(outcome)) {
+        failures.push(`${entry.id}: ${outcome.left.message}`)
+        continue
+      }
+      planned++
+      const issues = outcome.right.requests.flatMap((request) =>
+        SwaggerCheck.checkOperation(swagger(), request.method, request.path, request.body).map((issue) => `${request.method} ${request.path}: ${issue.path} ${issue.message}`))
+      if (issues.length === 0) passed++
+      else failures.push(`${entry.id}: ${issues.join("; ")}`)
+    }
+    console.log(`Azure ML example jobs, azureml plans: ${imported} imported, ${planned} planned, ${passed} passed the swagger check.`)
+    expect(failures).toEqual([])
+    expect(planned).toBe(imported)
+    expect(passed).toBe(imported)
     expect(imported).toBeGreaterThan(0)
   })
 })

@@ -166,7 +166,7 @@ const Argument: t.Type<Model.Argument, Model.Argument, unknown> = new OneOfType(
 const Compute: t.Type<Model.Compute, Model.Compute, unknown> = taggedUnion("Compute", [
   tagged("Local", {}),
   tagged("Cluster", { name: t.string }),
-  tagged("Serverless", { vmSize: t.string }, { vmPriority: keyof<Model.VmPriority>("VmPriority", ["dedicated", "lowpriority"]) })
+  tagged("Serverless", {}, { vmSize: t.string, vmPriority: keyof<Model.VmPriority>("VmPriority", ["dedicated", "lowpriority"]) })
 ])
 
 const Distribution: t.Type<Model.Distribution, Model.Distribution, unknown> = taggedUnion("Distribution", [

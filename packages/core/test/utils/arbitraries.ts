@@ -46,8 +46,8 @@ export const argument: fc.Arbitrary<Estimator.Argument> = fc.oneof(
 export const compute: fc.Arbitrary<Estimator.Compute> = fc.oneof(
   fc.constant<Estimator.Compute>({ _tag: "Local" }),
   identifier.map((name): Estimator.Compute => ({ _tag: "Cluster", name })),
-  fc.tuple(identifier, optional("vmPriority", fc.constantFrom<Estimator.VmPriority>("dedicated", "lowpriority")))
-    .map(([vmSize, priority]): Estimator.Compute => ({ _tag: "Serverless", vmSize, ...priority }))
+  fc.tuple(optional("vmSize", identifier), optional("vmPriority", fc.constantFrom<Estimator.VmPriority>("dedicated", "lowpriority")))
+    .map(([vmSize, priority]): Estimator.Compute => ({ _tag: "Serverless", ...vmSize, ...priority }))
 )
 
 export const distribution: fc.Arbitrary<Estimator.Distribution> = fc.oneof(

@@ -196,7 +196,7 @@ const layout: fc.Arbitrary<Layout> = framework.chain((fw) => {
 const remoteCompute: fc.Arbitrary<Estimator.Compute> = fc.oneof(
   word.map((name): Estimator.Compute => ({ _tag: "Cluster", name })),
   fc.tuple(fc.constantFrom("Standard_DS3_v2", "Standard_NC6s_v3"), optional("vmPriority", fc.constantFrom<Estimator.VmPriority>("dedicated", "lowpriority")))
-    .map(([vmSize, priority]): Estimator.Compute => ({ _tag: "Serverless", vmSize, ...priority }))
+    .map(([vmSize, priority]): Estimator.Compute => ({ _tag: "Serverless", ...(vmSize === "" ? {} : { vmSize }), ...priority }))
 )
 
 const compute = (nodeCount: number): fc.Arbitrary<Estimator.Compute> =>

@@ -232,7 +232,7 @@ const computeYaml = (issues: Issues, spec: Estimator.Estimator): { [key: string]
       break
     case "Serverless":
       if (spec.compute.vmSize === "") issues.push(issue("compute.vmSize", "vm-size-empty", "compute.vmSize is empty.", "Give an Azure VM size, e.g. Standard_DS3_v2."))
-      resources["instance_type"] = spec.compute.vmSize
+      if (spec.compute.vmSize !== undefined) resources["instance_type"] = spec.compute.vmSize
       if (spec.compute.vmPriority !== undefined) {
         result["queue_settings"] = { job_tier: spec.compute.vmPriority === "lowpriority" ? "spot" : "standard" }
       }

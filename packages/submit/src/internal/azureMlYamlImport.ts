@@ -541,23 +541,23 @@ const readCompute = (collector: Collector, root: Mapping): ComputeResult => {
         }
       }
     }
-    if (root["compute"] !== undefined || instanceType === undefined) {
-      collector.error(["queue_settings"], "unsupported-combination", "queue_settings is supported only for serverless compute (resources.instance_type without compute): the spec's VM priority belongs to serverless compute.", "Remove queue_settings, or remove compute and set resources.instance_type.")
+    if (root["compute"] !== undefined) {
+      collector.error(["queue_settings"], "unsupported-combination", "queue_settings is supported only for serverless compute (no compute key): the spec's VM priority belongs to serverless compute.", "Remove queue_settings, or remove compute.")
     }
   }
 
   const computeValue: unknown = root["compute"]
   if (computeValue === undefined) {
-    if (instanceType !== undefined) {
-      return { compute: vmPriority === undefined ? { _tag: "Serverless", vmSize: instanceType } : { _tag: "Serverless", vmSize: instanceType, vmPriority }, nodeCount, ...extras }
+    // As Azure ML: no compute is serverless compute, of resources.instance_type or the default type.
+    return {
+      compute: {
+        _tag: "Serverless",
+        ...(instanceType === undefined ? {} : { vmSize: instanceType }),
+        ...(vmPriority === undefined ? {} : { vmPriority })
+      },
+      nodeCount,
+      ...extras
     }
-    collector.warning(
-      ["compute"],
-      "compute-missing",
-      "compute is not set: Azure ML would run the job on serverless compute of its default VM size, which the spec cannot name; the spec runs it on Local compute (the machine of the backend that runs it).",
-      "Set compute: azureml:<cluster>, or resources.instance_type: <VM size> for serverless compute."
-    )
-    return { compute: { _tag: "Local" }, nodeCount, ...extras }
   }
   const computeText = readString(collector, ["compute"], computeValue)
   if (instanceType !== undefined) {

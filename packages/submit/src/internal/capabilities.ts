@@ -200,7 +200,7 @@ export const usages = (spec: Estimator.Estimator): ReadonlyArray<Usage> => {
       use("compute.cluster", "compute", `compute is the cluster "${compute.name}"`)
       break
     case "Serverless":
-      use("compute.serverless", "compute", `compute is serverless ${compute.vmSize}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`)
+      use("compute.serverless", "compute", `compute is serverless ${compute.vmSize ?? "(default instance type)"}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`)
       break
   }
   if (spec.nodeCount > 1) use("nodeCount", "nodeCount", `nodeCount is ${spec.nodeCount}`)
