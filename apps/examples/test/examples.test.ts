@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest"
 import chainerMnist from "../src/chainerMnist.js"
 
 describe("examples", () => {
-  it("the seed Chainer job is a valid 2-node × 2-process MPI GPU job on Chainer 7.0.0", () => {
+  it("the seed Chainer job is a valid 1-node × 2-process MPI GPU job on Chainer 7.0.0", () => {
     expect(Validation.validate(chainerMnist)).toEqual([])
     expect(chainerMnist).toMatchObject({
       entryScript: "train.py",
       gpu: true,
-      nodeCount: 2,
+      nodeCount: 1,
       processCountPerNode: 2,
       distribution: { _tag: "Mpi" },
       compute: { _tag: "Cluster", name: "gpu-cluster" },

@@ -14,14 +14,23 @@ describe("the chainer-mnist job definition", () => {
     expect(Validation.validate(chainerMnist)).toEqual([])
   })
 
-  it.effect("plans for Azure ML and for Docker; refuses local (two nodes) and says which backend can", (context) =>
+  it.effect("plans for every backend; local and docker say which settings they ignore", (context) =>
     Effect.gen(function*() {
       const plans = yield* Testing.planAll(chainerMnist).pipe(Effect.provide(Testing.fileSystem({ assumeExists: true })))
-      expect("ok" in plans.azureml).toBe(true)
-      expect("error" in plans.local && plans.local.error.issues).toEqual([
-        expect.objectContaining({ path: "nodeCount", backends: ["azureml"] })
-      ])
+      expect(Object.values(plans).every((outcome) => "ok" in outcome)).toBe(true)
+      const warnings = "ok" in plans.local ? plans.local.ok.warnings.map((warning) => warning.path) : []
+      expect(warnings).toEqual(expect.arrayContaining(["compute", "gpu"]))
       context.expect(plans).toMatchSnapshot()
+    }))
+
+  it.effect("scaled out to two nodes, it plans for Azure ML only, and the refusals name the backend that can", () =>
+    Effect.gen(function*() {
+      const plans = yield* Testing.planAll(Estimator.withNodes(chainerMnist, 2)).pipe(Effect.provide(Testing.fileSystem({ assumeExists: true })))
+      expect("ok" in plans.azureml).toBe(true)
+      for (const backend of ["local", "docker"] as const) {
+        const outcome = plans[backend]
+        expect("error" in outcome && outcome.error.issues).toEqual([expect.objectContaining({ path: "nodeCount", backends: ["azureml"] })])
+      }
     }))
 
   it.effect("submits what was planned (recording backend: no side effects)", () =>
