@@ -42,7 +42,7 @@ export const runBackends = ["local", "docker", "azureml"] as const
  * @category models
  * @since 0.1.0
  */
-export type RunBackendName = Exclude<(typeof runBackends)[number], "azureml">
+export type RunBackendName = (typeof runBackends)[number]
 
 /**
  * @category models
@@ -79,7 +79,14 @@ export type Invocation =
     readonly format: PlanFormat
     readonly workspace?: string
   }
-  | { readonly _tag: "Run"; readonly spec: string; readonly backend: RunBackendName; readonly detach: boolean; readonly json: boolean }
+  | {
+    readonly _tag: "Run"
+    readonly spec: string
+    readonly backend: RunBackendName
+    readonly detach: boolean
+    readonly json: boolean
+    readonly workspace?: string
+  }
   | { readonly _tag: "Status"; readonly runId: string; readonly json: boolean }
   | { readonly _tag: "Logs"; readonly runId: string; readonly follow: boolean }
   | { readonly _tag: "Cancel"; readonly runId: string }
@@ -170,9 +177,11 @@ export const commands = {
       help: HELP_OPTION
     },
     details: [
-      "Plans never have side effects. Secrets appear as references, never as values. Without",
-      "--workspace, the azureml plan keeps the placeholders {subscriptionId}, {resourceGroupName}",
-      "and {workspaceName} in its request paths."
+      "Plans never have side effects. Secrets appear as references, never as values. The azureml",
+      "workspace is --workspace FILE, else AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP and",
+      "AZUREML_WORKSPACE_NAME over a config.json found in the current directory, its .azureml/",
+      "folder or a parent; without one, the plan keeps the placeholders {subscriptionId},",
+      "{resourceGroupName} and {workspaceName} in its request paths."
     ],
     examples: [
       "estimator plan job.ts",
@@ -186,6 +195,11 @@ export const commands = {
     options: {
       backend: { kind: "choice", values: runBackends, default: "local", description: "where to run it" },
       detach: { kind: "flag", description: "start the run, print its id and return at once (follow it with status, logs, cancel)" },
+      workspace: {
+        kind: "value",
+        metavar: "FILE",
+        description: "an Azure ML config.json (subscription_id, resource_group, workspace_name); azureml only"
+      },
       json: {
         kind: "flag",
         description: "print one JSON document (run id, status, exit code, outputs folder) on standard output; the logs go to standard error"
@@ -197,12 +211,16 @@ export const commands = {
       "as it comes; Ctrl-C cancels the run. The run is kept in .estimator/runs/<run id>/ (or",
       "$ESTIMATOR_HOME/runs): run.json, logs/ and outputs/ (the job's ESTIMATOR_OUTPUT_DIR).",
       "Exit code 0 Completed, 1 Failed (or an invalid spec), 130 Canceled, 2 usage error.",
-      "--backend azureml is not available yet: plan it with estimator plan --backend azureml."
+      "--backend azureml submits the job to the Azure ML workspace named by --workspace FILE, else",
+      "AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME over a config.json",
+      "found in the current directory, its .azureml/ folder or a parent; Ctrl-C then stops following",
+      "and the job keeps running in Azure (cancel it with estimator cancel <run id>)."
     ],
     examples: [
       "estimator run job.ts",
       "estimator run job.ts --backend docker",
-      "estimator run job.ts --detach && estimator runs"
+      "estimator run job.ts --detach && estimator runs",
+      "estimator run job.ts --backend azureml --workspace config.json"
     ]
   },
   status: {
@@ -585,15 +603,22 @@ const build = (command: CommandName, parsed: Parsed): ParseResult => {
       )
     }
     case "run": {
-      const backend = choice<(typeof runBackends)[number]>(parsed, "backend", "local")
-      if (backend === "azureml") {
+      const backend = choice<RunBackendName>(parsed, "backend", "local")
+      const detach = parsed.options["detach"] === true
+      const json = parsed.options["json"] === true
+      const workspace = parsed.options["workspace"]
+      if (typeof workspace === "string" && backend !== "azureml") {
         return usageError(
-          "running on azureml is not available yet in this version of estimator",
-          "Run it here with --backend local or docker; see what Azure ML would receive with: estimator plan <spec> --backend azureml --format json",
+          `--workspace only applies to --backend azureml (the backend is ${backend})`,
+          "Add --backend azureml, or remove --workspace.",
           command
         )
       }
-      return ok({ _tag: "Run", spec: first, backend, detach: parsed.options["detach"] === true, json: parsed.options["json"] === true })
+      return ok(
+        typeof workspace === "string"
+          ? { _tag: "Run", spec: first, backend, detach, json, workspace }
+          : { _tag: "Run", spec: first, backend, detach, json }
+      )
     }
     case "status":
       return ok({ _tag: "Status", runId: first, json: parsed.options["json"] === true })

@@ -23,7 +23,6 @@ import * as SpecLoader from "./SpecLoader.js"
 import * as AzureMlFiles from "./internal/azureMlFiles.js"
 import * as RunView from "./internal/runView.js"
 import * as Submit from "./internal/submit.js"
-import * as Workspace from "./internal/workspace.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -177,27 +176,24 @@ const validate = (invocation: Extract<Args.Invocation, { _tag: "Validate" }>) =>
     return valid ? ExitCode.Success : ExitCode.Invalid
   })
 
-const readWorkspace = (file: string) =>
+/**
+ * The azureml workspace (see submit's `Workspace.load`). `required`: a missing one fails (exit 1,
+ * what is missing and how to provide it); otherwise only a named `--workspace` file must resolve,
+ * and a workspace that is not configured at all leaves the plan its placeholders.
+ */
+const resolveWorkspace = (file: string | undefined, required: boolean) =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
     const io = yield* Io
-    const absolute = path.resolve(io.cwd, file)
-    const text = yield* fs.readFileString(absolute).pipe(
-      Effect.mapError((error) =>
-        invalid(
-          error._tag === "SystemError" && error.reason === "NotFound"
-            ? `workspace file ${file} does not exist`
-            : `cannot read workspace file ${file}: ${error.message}`,
-          "Give the config.json of your Azure ML workspace (download it from the workspace's overview page in the Azure portal)."
-        )
-      )
+    const s = Render.style(io.stderrColour)
+    return yield* Submit.loadWorkspace({ cwd: io.cwd, env: io.env, ...(file === undefined ? {} : { file }) }).pipe(
+      Effect.catchAll((error) => {
+        if (required || file !== undefined) return Effect.fail(invalid(error.message))
+        const note = error.partial
+          ? io.stderr(`${s.yellow("warning")}: ${error.message} The plan keeps the workspace placeholders.\n`)
+          : Effect.void
+        return Effect.as(note, undefined)
+      })
     )
-    return yield* Either.match(Workspace.parse(text), {
-      onLeft: (problems) =>
-        Effect.fail(invalid(`${file} is not an Azure ML workspace config`, Workspace.hint, problems)),
-      onRight: Effect.succeed
-    })
   })
 
 const plan = (invocation: Extract<Args.Invocation, { _tag: "Plan" }>) =>
@@ -205,7 +201,7 @@ const plan = (invocation: Extract<Args.Invocation, { _tag: "Plan" }>) =>
     const io = yield* Io
     const { loaded, specs } = yield* loadSpecs(invocation.spec)
     yield* requireValid(loaded, specs, "plan")
-    const workspace = invocation.workspace === undefined ? undefined : yield* readWorkspace(invocation.workspace)
+    const workspace = invocation.backend === "azureml" ? yield* resolveWorkspace(invocation.workspace, false) : undefined
     const path = yield* Path.Path
     const context: Submit.PlanContext = {
       baseDirectory: loaded.baseDirectory,
@@ -228,6 +224,36 @@ const plan = (invocation: Extract<Args.Invocation, { _tag: "Plan" }>) =>
     return ExitCode.Success
   })
 
+/**
+ * The spec's conda and requirements files, read from its source directory (relative to the spec's
+ * folder) and keyed by the path as the spec writes it, as plans key them. A missing one is exit 1.
+ */
+const environmentFiles = (spec: Estimator.Estimator, baseDirectory: string, label: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const files: Record<string, string> = {}
+    const named = [
+      ["environment.condaFile", spec.environment.condaFile],
+      ["environment.pipRequirementsFile", spec.environment.pipRequirementsFile]
+    ] as const
+    for (const [field, relative] of named) {
+      if (relative === undefined) continue
+      const absolute = path.resolve(baseDirectory, spec.sourceDirectory, relative)
+      files[relative] = yield* fs.readFileString(absolute).pipe(
+        Effect.mapError((error) =>
+          invalid(
+            error._tag === "SystemError" && error.reason === "NotFound"
+              ? `${label}: ${field} ${relative} does not exist (looked for ${absolute})`
+              : `${label}: cannot read ${field} ${absolute}: ${error.message}`,
+            `Create the file, or fix ${field}: it is relative to the source directory (${path.resolve(baseDirectory, spec.sourceDirectory)}).`
+          )
+        )
+      )
+    }
+    return files
+  })
+
 const exportSpec = (invocation: Extract<Args.Invocation, { _tag: "Export" }>) =>
   Effect.gen(function*() {
     const io = yield* Io
@@ -240,7 +266,8 @@ const exportSpec = (invocation: Extract<Args.Invocation, { _tag: "Export" }>) =>
       return ExitCode.Success
     }
     const documents = yield* Effect.forEach(portable, (spec, index) =>
-      Submit.toAzureMlYaml(spec).pipe(Effect.catchAll((error) => rejected(error, labelOf(loaded, index)))))
+      Effect.flatMap(environmentFiles(specs[index] ?? spec, loaded.baseDirectory, labelOf(loaded, index)), (files) =>
+        Submit.toAzureMlYaml(spec, files).pipe(Effect.catchAll((error) => rejected(error, labelOf(loaded, index))))))
     yield* io.stdout(documents.map((d) => (d.endsWith("\n") ? d : `${d}\n`)).join("---\n"))
     return ExitCode.Success
   })
@@ -374,6 +401,21 @@ const fromRunFailed = (error: Submit.RunFailed, details?: ReadonlyArray<string>)
 const exitCodeOf = (status: string): ExitCode =>
   status === "Completed" ? ExitCode.Success : status === "Canceled" ? ExitCode.Canceled : ExitCode.Failed
 
+/**
+ * Shows azureml upload progress: on a terminal one line updated in place per upload, else one
+ * line when each upload is done. The lines name no account, container, key or SAS.
+ */
+const uploadReporter = (io: Io["Type"], write: (text: string) => void) => {
+  const finished = new Set<string>()
+  return (progress: Submit.UploadProgress): void => {
+    if (finished.has(progress.field)) return
+    const done = RunView.uploadDone(progress)
+    if (done) finished.add(progress.field)
+    if (io.stderrTerminal) write(`\r\u001b[2K${RunView.uploadLine(progress)}${done ? "\n" : ""}`)
+    else if (done) write(`${RunView.uploadLine(progress)}\n`)
+  }
+}
+
 const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
   Effect.gen(function*() {
     const io = yield* Io
@@ -388,15 +430,19 @@ const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
       )
     }
     yield* requireValid(loaded, specs, "run")
+    const workspace = invocation.backend === "azureml" ? yield* resolveWorkspace(invocation.workspace, true) : undefined
     const root = yield* Submit.runsRoot(io.cwd, io.env)
-    // Docker reports progress through a callback: written in this program's runtime.
+    // Docker and azureml report progress through callbacks: written in this program's runtime.
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
     const runner = yield* Submit.runner(invocation.backend, {
       runsDirectory: root,
-      onProgress: (step) => runSync(io.stderr(RunView.progress(step, s)))
+      env: io.env,
+      onProgress: (step) => runSync(io.stderr(RunView.progress(step, s))),
+      onUploadProgress: uploadReporter(io, (text) => runSync(io.stderr(text)))
     })
     const spec = SpecLoader.resolveSourceDirectory(only, loaded.baseDirectory, path)
-    const planned = yield* runner.plan(spec, { baseDirectory: loaded.baseDirectory, runsDirectory: root }).pipe(
+    const context: Submit.PlanContext = { baseDirectory: loaded.baseDirectory, runsDirectory: root, ...(workspace === undefined ? {} : { workspace }) }
+    const planned = yield* runner.plan(spec, context).pipe(
       Effect.catchAll((error) => rejected(error, loaded.source))
     )
     const warnings = planned.envelope.warnings as ReadonlyArray<Render.Problem>
@@ -418,7 +464,10 @@ const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
       }
       return ExitCode.Success
     }
-    yield* io.stderr(s.dim(`run ${handle.runId} on ${handle.backend}: the job's output follows (Ctrl-C cancels the run)\n`))
+    const remote = handle.backend === "azureml"
+    yield* io.stderr(
+      s.dim(`run ${handle.runId} on ${handle.backend}: the job's output follows (${remote ? "Ctrl-C stops following; the job goes on" : "Ctrl-C cancels the run"})\n`)
+    )
     const write = invocation.json ? io.stderr : io.stdout
     const followLogs = runner.logs(handle.runId, true).pipe(
       Stream.runForEach((line) => write(`${line}\n`)),
@@ -427,7 +476,11 @@ const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
     const [, final] = yield* Effect.all([followLogs, runner.wait(handle.runId)], { concurrency: 2 }).pipe(
       Effect.mapError((error) => fromRunFailed(error)),
       Effect.onInterrupt(() =>
-        io.stderr(`\nrun ${handle.runId} ${s.yellow("Canceled")} (interrupted); its logs and outputs are kept in ${handle.runDirectory}\n`)
+        io.stderr(
+          remote
+            ? `\nstopped following run ${handle.runId}; the job goes on in Azure ML: estimator status ${handle.runId}, or estimator cancel ${handle.runId}\n`
+            : `\nrun ${handle.runId} ${s.yellow("Canceled")} (interrupted); its logs and outputs are kept in ${handle.runDirectory}\n`
+        )
       )
     )
     const ended = yield* record.pipe(Effect.orElseSucceed(() => undefined))
@@ -447,13 +500,13 @@ const existingRun = (runId: string) =>
     const io = yield* Io
     const root = yield* Submit.runsRoot(io.cwd, io.env)
     const record = yield* Submit.readRecord(root, runId).pipe(Effect.mapError((error) => fromRunFailed(error)))
-    if (record.backend !== "local" && record.backend !== "docker") {
+    if (record.backend !== "local" && record.backend !== "docker" && record.backend !== "azureml") {
       return yield* invalid(
         `run ${runId} ran on ${record.backend}, which this version of estimator cannot follow`,
         `Its record is in ${record.runDirectory}.`
       )
     }
-    const runner = yield* Submit.runner(record.backend, { runsDirectory: root })
+    const runner = yield* Submit.runner(record.backend, { runsDirectory: root, env: io.env })
     return { root, record, runner }
   })
 
@@ -509,6 +562,7 @@ const listRuns = (invocation: Extract<Args.Invocation, { _tag: "Runs" }>) =>
     const records = yield* Submit.listRecords(root).pipe(Effect.mapError((error) => fromRunFailed(error)))
     // A run that looks unfinished is asked for its status, which records an end nobody recorded.
     const current = yield* Effect.forEach(records, (record) =>
+      // azureml runs are not asked: listing never goes to the network (estimator status <id> does).
       Submit.isTerminal(record.status) || (record.backend !== "local" && record.backend !== "docker")
         ? Effect.succeed(record)
         : Submit.runner(record.backend, { runsDirectory: root }).pipe(

@@ -37,6 +37,8 @@ export interface IoService {
   readonly stdoutColour: boolean
   /** Whether messages on standard error may use ANSI colour. */
   readonly stderrColour: boolean
+  /** Whether standard error is a terminal (progress then updates one line in place). */
+  readonly stderrTerminal: boolean
   /** The directory relative paths on the command line are resolved against. */
   readonly cwd: string
   /** The environment variables the command reads (`ESTIMATOR_HOME`: where the run store is). */
@@ -101,6 +103,7 @@ export const layerNode: Layer.Layer<Io> = Layer.sync(Io, () => ({
     : readStdin,
   stdoutColour: colourEnabled(process.stdout.isTTY, process.env),
   stderrColour: colourEnabled(process.stderr.isTTY, process.env),
+  stderrTerminal: process.stderr.isTTY === true,
   cwd: process.cwd(),
   env: process.env
 }))
@@ -126,6 +129,7 @@ export const layerTest = (options: {
   readonly stdin?: string
   readonly cwd: string
   readonly colour?: boolean
+  readonly terminal?: boolean
   readonly env?: { readonly [name: string]: string | undefined }
 }): { readonly layer: Layer.Layer<Io>; readonly captured: Captured } => {
   let out = ""
@@ -138,6 +142,7 @@ export const layerTest = (options: {
       : Effect.succeed(options.stdin),
     stdoutColour: options.colour ?? false,
     stderrColour: options.colour ?? false,
+    stderrTerminal: options.terminal ?? false,
     cwd: options.cwd,
     env: options.env ?? {}
   })

@@ -85,10 +85,18 @@ describe("Args.parse: the run commands", () => {
     })
   })
 
-  it("run --backend azureml is a usage error that says it is not available and how to see the plan; dry-run is not a choice", () => {
+  it("run --backend azureml takes --workspace FILE (azureml only); dry-run is not a choice", () => {
     expect(Args.parse(["run", "job.ts", "--backend", "azureml"])).toEqual({
+      _tag: "Ok",
+      invocation: { _tag: "Run", spec: "job.ts", backend: "azureml", detach: false, json: false }
+    })
+    expect(Args.parse(["run", "job.ts", "--backend", "azureml", "--workspace", "config.json", "--detach"])).toEqual({
+      _tag: "Ok",
+      invocation: { _tag: "Run", spec: "job.ts", backend: "azureml", detach: true, json: false, workspace: "config.json" }
+    })
+    expect(Args.parse(["run", "job.ts", "--workspace", "config.json"])).toEqual({
       _tag: "Error",
-      error: expect.objectContaining({ message: expect.stringContaining("not available yet"), hint: expect.stringContaining("--backend azureml --format json"), command: "run" })
+      error: expect.objectContaining({ message: "--workspace only applies to --backend azureml (the backend is local)", command: "run" })
     })
     expect(Args.parse(["run", "job.ts", "--backend", "dry-run"])).toEqual({
       _tag: "Error",

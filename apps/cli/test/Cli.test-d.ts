@@ -29,8 +29,8 @@ describe("Args", () => {
       expectTypeOf(parsed.invocation.json).toEqualTypeOf<boolean>()
     }
     if (parsed._tag === "Ok" && parsed.invocation._tag === "Run") {
-      // azureml cannot execute yet: the parser turns it away, so a Run never holds it.
-      expectTypeOf(parsed.invocation.backend).toEqualTypeOf<"local" | "docker">()
+      expectTypeOf(parsed.invocation.backend).toEqualTypeOf<"local" | "docker" | "azureml">()
+      expectTypeOf(parsed.invocation.workspace).toEqualTypeOf<string | undefined>()
       expectTypeOf(parsed.invocation.detach).toEqualTypeOf<boolean>()
     }
   })

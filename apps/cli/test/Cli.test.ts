@@ -13,7 +13,13 @@ import { fixtures } from "./utils/cli.js"
 
 const run = (
   argv: ReadonlyArray<string>,
-  options: { readonly stdin?: string; readonly colour?: boolean; readonly cwd?: string; readonly fileSystem?: Layer.Layer<FileSystem.FileSystem> } = {}
+  options: {
+    readonly stdin?: string
+    readonly colour?: boolean
+    readonly cwd?: string
+    readonly env?: { readonly [name: string]: string }
+    readonly fileSystem?: Layer.Layer<FileSystem.FileSystem>
+  } = {}
 ) => {
   const io = Io.layerTest({ cwd: fixtures, ...options })
   const layer = Layer.mergeAll(options.fileSystem ?? NodeFileSystem.layer, NodePath.layer, io.layer)
@@ -96,7 +102,10 @@ describe("Cli.run on generated specs (in process)", () => {
   it("plan: a spec a backend fully supports is always planned", async () => {
     await fc.assert(
       fc.asyncProperty(Testing.arbitraries.supportedBy("azureml"), async (spec) => {
-        const result = await run(["plan", "-", "--backend", "azureml", "--format", "json"], { stdin: JSON.stringify(spec), cwd: project, fileSystem: projectFiles })
+        // The in-memory file system says every path exists, a config.json too (unreadable): the
+        // workspace comes from the variables, which override it.
+        const env = { AZUREML_SUBSCRIPTION_ID: "sub", AZUREML_RESOURCE_GROUP: "rg", AZUREML_WORKSPACE_NAME: "ws" }
+        const result = await run(["plan", "-", "--backend", "azureml", "--format", "json"], { stdin: JSON.stringify(spec), cwd: project, env, fileSystem: projectFiles })
         expect(result.stderr).toBe("")
         expect(result.code).toBe(Cli.ExitCode.Success)
         expect(Object.keys(JSON.parse(result.stdout)).sort()).toEqual(["backend", "requests", "warnings"])

@@ -85,20 +85,24 @@ describe("estimator import --from azureml-yaml", () => {
     expect(spec).toEqual(expect.objectContaining({ _tag: "Estimator", command: "ls", environment: expect.objectContaining({ image: { name: "library/python:latest" } }) }))
     // code: src, relative to the YAML; written relative to the current directory.
     expect(path.resolve(temp, spec.sourceDirectory)).toBe(path.join(jobs, "cli__jobs__basics__hello-code", "src"))
-    // The file has no compute: the import says what it did about it.
-    expect(result.stderr).toContain("compute-missing")
-    expect(result.stderr).not.toMatch(/^\s+at /m)
+    // The file has no compute: as in Azure ML, serverless compute of the default VM size.
+    expect(spec.compute).toEqual({ _tag: "Serverless" })
+    expect(result.stderr).toBe("")
   })
 
   it("--json: one document { spec, warnings }, the warnings that would go to stderr; a refused file gives { errors, warnings } and exit 1", async () => {
-    const file = job("cli__jobs__basics__hello-code", "hello-code.yml")
+    // No code key: the import warns that the YAML's folder becomes the source directory.
+    const file = path.join(temp, "no-code.yml")
+    fs.writeFileSync(file, "command: echo hi\nenvironment:\n  image: library/python:latest\n")
     const plain = await estimator(["import", file, "--from", "azureml-yaml"], { cwd: temp })
+    expect(plain.stderr).toContain("code-missing")
     const result = await estimator(["import", file, "--from", "azureml-yaml", "--json"], { cwd: temp })
     expect(result.code).toBe(0)
+    expect(result.stderr).toBe("")
     const document = json(result)
     expect(Object.keys(document).sort()).toEqual(["spec", "warnings"])
     expect(document.spec).toEqual(json(plain))
-    expect(document.warnings.map((w: { code: string }) => w.code)).toContain("compute-missing")
+    expect(document.warnings.map((w: { code: string }) => w.code)).toEqual(["code-missing"])
     fs.writeFileSync(path.join(temp, "not-a-job.yml"), "type: pipeline\njobs: {}\n")
     const refused = await estimator(["import", "not-a-job.yml", "--from", "azureml-yaml", "--json"], { cwd: temp })
     expect(refused.code).toBe(1)

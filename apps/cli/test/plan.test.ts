@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { estimator, expectCleanError, json, tempDirInRepo } from "./utils/cli.js"
+import { estimator, expectCleanError, fixtures, json, tempDirInRepo } from "./utils/cli.js"
 
 const temp = tempDirInRepo()
 afterAll(() => fs.rmSync(temp, { recursive: true, force: true }))
@@ -162,10 +162,10 @@ describe("estimator plan failures", () => {
     const partial = await estimator(["plan", "exportable.ts", "--backend", "azureml", "--workspace", config])
     expect(partial.code).toBe(1)
     expectCleanError(partial)
-    expect(partial.stderr).toContain("resource_group is missing")
-    expect(partial.stderr).toContain("workspace_name is missing")
+    expect(partial.stderr).toContain("missing resource_group, workspace_name")
     const missing = await estimator(["plan", "exportable.ts", "--backend", "azureml", "--workspace", "no-config.json"])
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toContain("workspace file no-config.json does not exist")
+    expectCleanError(missing)
+    expect(missing.stderr).toContain(`${path.join(fixtures, "no-config.json")} cannot be read (it does not exist)`)
   })
 })

@@ -75,3 +75,45 @@ describe("RunView.table", () => {
     expect(RunView.table([], Render.plain)).toContain("estimator run <spec>")
   })
 })
+
+describe("azureml runs", () => {
+  const plain = Render.style(false)
+
+  it("the end of an azureml run names the Azure ML job, not local outputs", () => {
+    const run = RunView.summary(record({ backend: "azureml", externalId: "/subscriptions/s/jobs/j1" }))
+    const text = RunView.ended(run, plain)
+    expect(text).toContain("/subscriptions/s/jobs/j1")
+    expect(text).not.toContain("outputs:")
+    expect(RunView.details(run, plain)).toContain("/subscriptions/s/jobs/j1")
+    expect(RunView.details(run, plain)).not.toContain(run.outputsDirectory)
+  })
+
+  it("an upload line counts done files of all, bytes done (uploaded and skipped) of all, and is done exactly when every file is", () => {
+    const progress = fc.integer({ min: 0, max: 50 }).chain((total) =>
+      fc.record({
+        field: fc.constantFrom("sourceDirectory", "inputs.points"),
+        totalFiles: fc.constant(total),
+        uploadedFiles: fc.integer({ min: 0, max: total }),
+        uploadedBytes: fc.integer({ min: 0, max: 499 }),
+        skippedBytes: fc.integer({ min: 0, max: 499 })
+      }).chain((p) =>
+        fc.integer({ min: 0, max: total - p.uploadedFiles }).chain((skippedFiles) =>
+          fc.integer({ min: p.uploadedFiles + skippedFiles, max: total }).map((doneFiles) => ({
+            ...p,
+            skippedFiles,
+            doneFiles,
+            totalBytes: 2000
+          }))
+        )
+      )
+    )
+    fc.assert(fc.property(progress, (p) => {
+      const line = RunView.uploadLine(p)
+      expect(line).toContain(`upload ${p.field} ${p.doneFiles}/${p.totalFiles} file`)
+      expect(line).toContain(`${p.uploadedBytes + p.skippedBytes} B of 2.0 kB`)
+      expect(line.includes("already there")).toBe(p.skippedFiles > 0)
+      expect(line).not.toContain("\n")
+      expect(RunView.uploadDone(p)).toBe(p.doneFiles === p.totalFiles)
+    }))
+  })
+})

@@ -14,7 +14,7 @@ describe("usage errors exit 2 with a message and a fix", () => {
     [["export", "valid.ts"], "missing option --format", "azureml-yaml|json"],
     [["import", "job.yml"], "missing option --from", "azureml-yaml|v1"],
     [["run", "valid.ts", "--backend", "dry-run"], '"dry-run" is not a valid --backend', "local, docker, azureml"],
-    [["run", "valid.ts", "--backend", "azureml"], "running on azureml is not available yet", "estimator plan <spec> --backend azureml"],
+    [["run", "valid.ts", "--workspace", "config.json"], "--workspace only applies to --backend azureml (the backend is local)", "--backend azureml"],
     [["run"], "missing argument <spec>", "Usage: estimator run <spec>"],
     [["status"], "missing argument <run-id>", "Usage: estimator status <run-id>"],
     [["logs", "abc", "--folow"], "unknown option --folow", "Did you mean --follow?"],

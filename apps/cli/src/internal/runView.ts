@@ -1,12 +1,12 @@
 /**
  * How the run commands show runs: the summary `--json` prints, the status line after a run, the
- * `status` block, the `runs` table and docker's progress lines. Pure: no IO.
+ * `status` block, the `runs` table, docker's progress lines and azureml's upload progress. Pure: no IO.
  *
  * @internal
  */
 import * as path from "node:path"
 import type { Style } from "../Render.js"
-import type { Progress, RunRecord } from "./submit.js"
+import type { Progress, RunRecord, UploadProgress } from "./submit.js"
 
 /** A run as `run --json`, `status --json` and `runs --json` print it. @internal */
 export interface Summary {
@@ -24,6 +24,8 @@ export interface Summary {
   readonly runDirectory: string
   readonly outputsDirectory: string
   readonly logFile: string
+  /** The job's id in the service that runs it (azureml: its ARM id). */
+  readonly externalId?: string
 }
 
 /** Seconds from the start of the job to its end (or `now` while it runs); absent before it starts. @internal */
@@ -51,7 +53,8 @@ export const summary = (record: RunRecord, now: number = Date.now()): Summary =>
     ...(duration === undefined ? {} : { durationSeconds: duration }),
     runDirectory: record.runDirectory,
     outputsDirectory: path.join(record.runDirectory, "outputs"),
-    logFile: path.join(record.runDirectory, "logs", "combined.log")
+    logFile: path.join(record.runDirectory, "logs", "combined.log"),
+    ...(record.externalId === undefined ? {} : { externalId: record.externalId })
   }
 }
 
@@ -66,11 +69,15 @@ export const statusLine = (run: Summary, s: Style): string => {
   return `${colourOf(run.status, s)(s.bold(run.status))}${exit}${after}${reason}`
 }
 
-/** What `run` prints when the run has ended: where the outputs are, and the status line. @internal */
+/** Whether the run's outputs and logs are kept in Azure ML, not in the run folder. */
+const remote = (run: Summary): boolean => run.backend === "azureml"
+
+/** What `run` prints when the run has ended: where the outputs are (the Azure ML job for azureml), and the status line. @internal */
 export const ended = (run: Summary, s: Style): string =>
   [
-    `${s.dim("outputs:")} ${run.outputsDirectory}`,
-    `${s.dim("logs:   ")} ${run.logFile}`,
+    ...(remote(run)
+      ? [`${s.dim("job:    ")} ${run.externalId ?? "(no Azure ML job id recorded)"}`]
+      : [`${s.dim("outputs:")} ${run.outputsDirectory}`, `${s.dim("logs:   ")} ${run.logFile}`]),
     `run ${run.runId} ${statusLine(run, s)}`
   ].join("\n") + "\n"
 
@@ -83,8 +90,9 @@ export const details = (run: Summary, s: Style): string => {
     ["created", run.createdAt],
     ["started", run.startedAt],
     ["ended", run.endedAt],
-    ["outputs", run.outputsDirectory],
-    ["logs", run.logFile]
+    ...(remote(run)
+      ? [["azure", run.externalId] as const]
+      : [["outputs", run.outputsDirectory] as const, ["logs", run.logFile] as const])
   ]
   return [
     `run ${s.bold(run.runId)}`,
@@ -128,4 +136,22 @@ export const progress = (step: Progress, s: Style): string => {
     case "ContainerStarted":
       return `${s.dim("container")} ${step.containerId.slice(0, 12)} started\n`
   }
+}
+
+const size = (bytes: number): string =>
+  bytes < 1000 ? `${bytes} B` : bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`
+
+/** Whether an upload has every file done. @internal */
+export const uploadDone = (p: UploadProgress): boolean => p.doneFiles >= p.totalFiles
+
+/**
+ * One line of an azureml upload's progress (no newline): `upload sourceDirectory 3/5 files,
+ * 1.2 kB of 4.0 kB (1 already there)`. Names no account, container, key or SAS.
+ *
+ * @internal
+ */
+export const uploadLine = (p: UploadProgress): string => {
+  const bytes = p.uploadedBytes + p.skippedBytes
+  const skipped = p.skippedFiles === 0 ? "" : ` (${p.skippedFiles} already there)`
+  return `upload ${p.field} ${p.doneFiles}/${p.totalFiles} file${p.totalFiles === 1 ? "" : "s"}, ${size(bytes)} of ${size(p.totalBytes)}${skipped}`
 }

@@ -14,7 +14,8 @@ import type * as SubmitRunStore from "@estimator/submit/RunStore"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type { BackendName, RunBackendName } from "../Args.js"
 import type { Problem } from "../Render.js"
@@ -32,6 +33,39 @@ export interface Workspace {
   readonly resourceGroup: string
   readonly workspaceName: string
 }
+
+/** The workspace could not be resolved: `WorkspaceMissing`'s message, and whether anything was found. @internal */
+export class WorkspaceUnavailable extends Data.TaggedError("WorkspaceUnavailable")<{
+  readonly message: string
+  /** Some field was found, or a source was given or found but is broken: not simply unconfigured. */
+  readonly partial: boolean
+}> {}
+
+/**
+ * The Azure ML workspace: `--workspace FILE` (`file`, relative to `cwd`), else the
+ * `AZUREML_*` variables over a `config.json` found from `cwd` (see submit's `Workspace.load`).
+ *
+ * @internal
+ */
+export const loadWorkspace = (options: {
+  readonly file?: string
+  readonly cwd: string
+  readonly env: { readonly [name: string]: string | undefined }
+}): Effect.Effect<Workspace, WorkspaceUnavailable, FileSystem.FileSystem> =>
+  Effect.flatMap(Effect.promise(() => import("@estimator/submit/Workspace")), (SubmitWorkspace) =>
+    SubmitWorkspace.load({
+      cwd: options.cwd,
+      environment: options.env,
+      ...(options.file === undefined ? {} : { file: options.file })
+    }).pipe(
+      Effect.map((resolved) => resolved.workspace),
+      Effect.mapError((error) =>
+        new WorkspaceUnavailable({
+          message: error.message,
+          partial: options.file !== undefined || error.problems.length > 0 || error.missing.length < SubmitWorkspace.fields.length
+        })
+      )
+    ))
 
 /** A backend refused the spec (or the file to import): what and why, with every problem. @internal */
 export class SubmitRejected extends Data.TaggedError("SubmitRejected")<{
@@ -122,14 +156,18 @@ const planWith = (
   })
 
 /**
- * The spec as an Azure ML CLI v2 command-job YAML, written for the current directory.
+ * The spec as an Azure ML CLI v2 command-job YAML, written for the current directory. `files`
+ * are its conda and requirements files, keyed by the paths as the spec writes them.
  *
  * @internal
  */
-export const toAzureMlYaml = (spec: Estimator.Estimator): Effect.Effect<string, SubmitRejected> =>
+export const toAzureMlYaml = (
+  spec: Estimator.Estimator,
+  files: { readonly [relativePath: string]: string } = {}
+): Effect.Effect<string, SubmitRejected> =>
   Effect.gen(function*() {
     const AzureMlYaml = yield* Effect.promise(() => import("@estimator/submit/AzureMlYaml"))
-    const result = AzureMlYaml.toYaml(spec)
+    const result = AzureMlYaml.toYaml(spec, { files })
     if (result._tag === "Right") return result.right
     return yield* new SubmitRejected({
       message: `the spec cannot be written as Azure ML YAML (${result.left.length} field${result.left.length === 1 ? "" : "s"} it cannot carry)`,
@@ -201,10 +239,33 @@ export type Progress =
   | { readonly _tag: "BuildFinished"; readonly tag: string; readonly seconds: number }
   | { readonly _tag: "ContainerStarted"; readonly runId: string; readonly containerId: string }
 
+/** Progress of one azureml upload (`field`: `sourceDirectory`, `environment.build`, `inputs.<name>`). @internal */
+export interface UploadProgress {
+  readonly field: string
+  readonly totalFiles: number
+  readonly totalBytes: number
+  readonly doneFiles: number
+  readonly uploadedFiles: number
+  readonly uploadedBytes: number
+  readonly skippedFiles: number
+  readonly skippedBytes: number
+}
+
+/**
+ * The environment variable holding a bearer token for the azureml backend instead of
+ * `DefaultAzureCredential`: for tests and CI, read only by the command and never printed.
+ *
+ * @internal
+ */
+export const TOKEN_VARIABLE = "ESTIMATOR_AZUREML_TOKEN"
+
 /** How the run commands reach a backend and the run store. @internal */
 export interface RunnerOptions {
   readonly runsDirectory: string
+  /** The command's environment (azureml: the endpoint and the token variables). */
+  readonly env?: { readonly [name: string]: string | undefined }
   readonly onProgress?: (progress: Progress) => void
+  readonly onUploadProgress?: (progress: UploadProgress) => void
 }
 
 /**
@@ -237,11 +298,31 @@ const runnerLayer = (backend: RunBackendName, options: RunnerOptions): Effect.Ef
           runsDirectory: options.runsDirectory,
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
         }))
+    case "azureml":
+      return Effect.gen(function*() {
+        const [AzureMl, AzureMlClient, FetchHttpClient] = yield* Effect.promise(() =>
+          Promise.all([import("@estimator/submit/AzureMl"), import("@estimator/submit/AzureMlClient"), import("@effect/platform/FetchHttpClient")])
+        )
+        const env = options.env ?? {}
+        const endpoint = env[AzureMlClient.ENDPOINT_VARIABLE]
+        const clientOptions = endpoint === undefined || endpoint === "" ? {} : { endpoint }
+        const token = env[TOKEN_VARIABLE]
+        const client = token === undefined || token === ""
+          ? AzureMlClient.layerDefault(clientOptions)
+          : AzureMlClient.layer(clientOptions).pipe(
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provide(AzureMlClient.layerStaticToken(Redacted.make(token)))
+          )
+        return AzureMl.layerWith({
+          runsDirectory: options.runsDirectory,
+          ...(options.onUploadProgress === undefined ? {} : { onUploadProgress: options.onUploadProgress })
+        }).pipe(Layer.provide(client))
+      })
   }
 }
 
 /**
- * The runner of a backend that executes runs here (`local`, `docker`).
+ * The runner of a backend (`local` and `docker` run here, `azureml` in an Azure ML workspace).
  *
  * @internal
  */
@@ -257,9 +338,10 @@ export const runner = (backend: RunBackendName, options: RunnerOptions): Effect.
       execute: (planned) => service.execute(planned).pipe(Effect.mapError(runFailed)),
       status: (runId) => service.status(runId).pipe(Effect.mapError(runFailed)),
       logs: (runId, follow) => Stream.mapError(service.logs(runId, { follow }), runFailed),
-      // The local backend cancels an interrupted wait itself (with its own reason); docker's does not.
+      // The local backend cancels an interrupted wait itself (with its own reason); docker's does
+      // not. An azureml job goes on when following it is interrupted, as with the v2 SDK.
       wait: (runId) =>
-        backend === "local"
+        backend === "local" || backend === "azureml"
           ? service.wait(runId).pipe(Effect.mapError(runFailed))
           : service.wait(runId).pipe(Effect.mapError(runFailed), Effect.onInterrupt(() => Effect.ignore(cancel(runId)))),
       cancel
