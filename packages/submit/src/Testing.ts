@@ -47,7 +47,8 @@ export interface FileSystemOptions {
 }
 
 const notFound = (method: string, target: string): PlatformError.PlatformError =>
-  new PlatformError.SystemError({ reason: "NotFound", module: "FileSystem", method, pathOrDescriptor: target, description: "no such file or directory" })
+  // The fields are valid by construction: skip the schema check, the costly part of building the error.
+  new PlatformError.SystemError({ reason: "NotFound", module: "FileSystem", method, pathOrDescriptor: target, description: "no such file or directory" }, { disableValidation: true })
 
 const info = (type: FileSystem.File.Type, size: number): FileSystem.File.Info => ({
   type,

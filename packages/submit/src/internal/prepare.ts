@@ -6,7 +6,6 @@
  * @internal
  */
 import { Estimator, Validation } from "@estimator/core"
-import { Hash } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
 import { Effect, Either } from "effect"
 import * as path from "node:path"
@@ -48,7 +47,32 @@ const fail = (
  * @internal
  */
 export const specHash = (spec: Estimator.Estimator): string =>
-  createHash("sha256").update(Hash.canonicalJson(spec as unknown as Parameters<typeof Hash.canonicalJson>[0])).digest("hex")
+  createHash("sha256").update(canonicalJson(spec)).digest("hex")
+
+/**
+ * `Hash.canonicalJson` (keys sorted, no whitespace, `undefined` properties left out) written as
+ * one pass into a single string: the same output, without the intermediate arrays.
+ */
+const canonicalJson = (value: unknown): string => {
+  // `JSON.stringify` gives `undefined` for a function or `undefined`, as in `Hash.canonicalJson`.
+  if (value === null || typeof value !== "object") return JSON.stringify(value) as string
+  if (Array.isArray(value)) {
+    let out = "["
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + (canonicalJson(value[i]) ?? "")
+    return out + "]"
+  }
+  const record = value as { readonly [key: string]: unknown }
+  const keys = Object.keys(record).sort()
+  let out = "{"
+  let first = true
+  for (const key of keys) {
+    const field = record[key]
+    if (field === undefined) continue
+    out += (first ? "" : ",") + JSON.stringify(key) + ":" + canonicalJson(field)
+    first = false
+  }
+  return out + "}"
+}
 
 const describeError = (cause: unknown): string =>
   typeof cause === "object" && cause !== null && "message" in cause ? String((cause as { message: unknown }).message) : String(cause)
@@ -157,10 +181,14 @@ export const prepare = (
     if (Either.isLeft(environment)) issues.push(...environment.left.map((issue) => PlanError.fromIssue(issue)))
     if (issues.length > 0) return yield* fail(backend, issues, warnings)
 
-    return {
+    // The hash is computed on first read: a plan the backend refuses never needs it.
+    let hash: string | undefined
+    const prepared: Plan.Prepared = {
       spec,
       runId,
-      specHash: specHash(spec),
+      get specHash() {
+        return hash ??= specHash(spec)
+      },
       baseDirectory,
       sourceDirectory,
       runDirectory,
@@ -169,7 +197,12 @@ export const prepare = (
       ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
       warnings
     }
+    if (Either.isRight(environment)) resolvedWithoutDefaults.set(prepared, environment.right)
+    return prepared
   })
+
+/** The environment `prepare` resolved (without the Azure ML defaults), so compiling does not resolve it again. */
+const resolvedWithoutDefaults = new WeakMap<Plan.Prepared, jobEnvironment.JobEnvironment>()
 
 /**
  * The capability check of `backend` on a prepared spec: `Unsupported` with every field it cannot
@@ -196,11 +229,14 @@ export const environmentOf = (
   backend: Backend.BackendName,
   prepared: Plan.Prepared,
   options: { readonly azuremlDefaults: boolean }
-): Either.Either<jobEnvironment.JobEnvironment, PlanError.PlanError> =>
-  Either.mapLeft(
+): Either.Either<jobEnvironment.JobEnvironment, PlanError.PlanError> => {
+  const resolved = options.azuremlDefaults ? undefined : resolvedWithoutDefaults.get(prepared)
+  if (resolved !== undefined) return Either.right(resolved)
+  return Either.mapLeft(
     jobEnvironment.resolve(prepared.spec, prepared.files, options),
     (issues) => new PlanError.InvalidSpec({ backend, issues: issues.map((issue) => PlanError.fromIssue(issue)), warnings: prepared.warnings })
   )
+}
 
 /**
  * `InvalidSpec` from the issues of `LaunchPlan.plan` (none are expected after validation; this
