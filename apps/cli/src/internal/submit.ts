@@ -7,7 +7,9 @@
  * @internal
  */
 import type { Estimator } from "@estimator/core"
+import type * as SubmitAzureMl from "@estimator/submit/AzureMl"
 import type * as SubmitBackend from "@estimator/submit/Backend"
+import type * as SubmitDocker from "@estimator/submit/Docker"
 import type * as SubmitPlan from "@estimator/submit/Plan"
 import type * as SubmitPlanError from "@estimator/submit/PlanError"
 import type * as SubmitRunStore from "@estimator/submit/RunStore"
@@ -232,24 +234,10 @@ export type RunStatus = SubmitBackend.RunStatus
 export type RunHandle = SubmitBackend.RunHandle
 
 /** A progress step of a docker run (image cached, build output, container started). @internal */
-export type Progress =
-  | { readonly _tag: "ImageCached"; readonly tag: string }
-  | { readonly _tag: "BuildStarted"; readonly tag: string }
-  | { readonly _tag: "BuildOutput"; readonly line: string }
-  | { readonly _tag: "BuildFinished"; readonly tag: string; readonly seconds: number }
-  | { readonly _tag: "ContainerStarted"; readonly runId: string; readonly containerId: string }
+export type Progress = SubmitDocker.Progress
 
 /** Progress of one azureml upload (`field`: `sourceDirectory`, `environment.build`, `inputs.<name>`). @internal */
-export interface UploadProgress {
-  readonly field: string
-  readonly totalFiles: number
-  readonly totalBytes: number
-  readonly doneFiles: number
-  readonly uploadedFiles: number
-  readonly uploadedBytes: number
-  readonly skippedFiles: number
-  readonly skippedBytes: number
-}
+export type UploadProgress = SubmitAzureMl.UploadProgress
 
 /**
  * The environment variable holding a bearer token for the azureml backend instead of
