@@ -59,7 +59,9 @@
  * project's: `Starting`/`Provisioning` → `Preparing`, `Paused` → `NotResponding`, `Unknown` keeps
  * the last), polled from 2 s rising to 60 s as the v2 SDK does; logs from the run-history service
  * as the v2 tooling streams them (workspace `discoveryUrl` → `history` → run details → the
- * `logFiles` SAS URLs of `user_logs/std_log*.txt`; only new lines are emitted); cancel by
+ * `logFiles` SAS URLs of `user_logs/std_log*.txt`; only new lines are emitted, and each line is
+ * also appended, redacted, to the run's `logs/combined.log` exactly once, whichever process streams
+ * it: `azureml-logs.json` beside `run.json` counts the lines stored per log file); cancel by
  * `POST {WS}/jobs/{name}/cancel`, following its long-running operation (`Azure-AsyncOperation`,
  * then `Location`, honouring `Retry-After`). Interrupting `wait` stops following; the job keeps
  * running (as in the v2 SDK): cancel it with `cancel`.
@@ -608,7 +610,7 @@ export const wait = (runId: string, options: Options = {}): Effect.Effect<Backen
 
 /**
  * The job's log lines (rank 0's `user_logs/std_log*.txt`); with `follow`, new lines as they come
- * until the job ends.
+ * until the job ends. Lines not yet in the run's `logs/combined.log` are appended to it.
  *
  * @category running
  * @since 0.1.0

@@ -408,3 +408,52 @@ describe("azureml: no workspace", () => {
     })
   })
 })
+
+describe("azureml: the job's log is kept in the run store", () => {
+  const combinedLog = (project: Project, runId: string): string =>
+    fs.readFileSync(path.join(project.runsDirectory, runId, "logs", "combined.log"), "utf8")
+
+  it("after a completed run logs/combined.log holds the whole std_log once, however often and from however many callers logs is streamed", async () => {
+    await withEmulator({}, async (emulator) => {
+      const project = quickstartProject()
+      const plan = await planned(project, emulator)
+      await ok(emulator, AzureMl.execute(plan, fastOptions(project)))
+      const streamed = await ok(emulator, collect(AzureMl.logs(plan.run.runId, { follow: true }, fastOptions(project))))
+      expect((await ok(emulator, AzureMl.wait(plan.run.runId, fastOptions(project)))).status).toBe("Completed")
+      const served = emulator.state.job(plan.jobName)?.log ?? ""
+      // The emulator's default log: five lines, each ending with a newline.
+      expect(served.split("\n").filter((line) => line !== "")).toHaveLength(5)
+      expect(combinedLog(project, plan.run.runId)).toBe(served)
+      expect(streamed.map((line) => `${line}\n`).join("")).toBe(served)
+
+      // Streamed again (as a later `estimator logs` would), and by several callers at once: nothing is appended.
+      const again = await ok(emulator, collect(AzureMl.logs(plan.run.runId, {}, fastOptions(project))))
+      expect(again).toEqual(streamed)
+      await Promise.all([0, 1, 2].map(() => ok(emulator, collect(AzureMl.logs(plan.run.runId, { follow: true }, fastOptions(project))))))
+      expect(combinedLog(project, plan.run.runId)).toBe(served)
+    })
+  })
+
+  it("lines stored while the job runs are not stored again when it ends; a torn append is cut off", async () => {
+    const allLines = ["step 1", "step 2", "  indented step 3", "", "step 5 after a blank line", "done"]
+    await withEmulator({ advance: "manual", logLines: () => allLines }, async (emulator) => {
+      const project = quickstartProject()
+      const plan = await planned(project, emulator)
+      await ok(emulator, AzureMl.execute(plan, fastOptions(project)))
+      emulator.state.advance(plan.jobName, 3)
+      expect(emulator.state.job(plan.jobName)?.status).toBe("Running")
+      const partial = await ok(emulator, collect(AzureMl.logs(plan.run.runId, {}, fastOptions(project))))
+      const servedSoFar = emulator.state.job(plan.jobName)?.log ?? ""
+      expect(partial.length).toBeGreaterThan(0)
+      expect(partial.length).toBeLessThan(allLines.length)
+      expect(combinedLog(project, plan.run.runId)).toBe(servedSoFar)
+
+      // A process that died between appending and recording what it appended.
+      fs.appendFileSync(path.join(project.runsDirectory, plan.run.runId, "logs", "combined.log"), "half a line from a crash")
+      emulator.state.advance(plan.jobName, 10)
+      expect(emulator.state.job(plan.jobName)?.status).toBe("Completed")
+      await ok(emulator, collect(AzureMl.logs(plan.run.runId, { follow: true }, fastOptions(project))))
+      expect(combinedLog(project, plan.run.runId)).toBe(allLines.map((line) => `${line}\n`).join(""))
+    })
+  })
+})

@@ -21,6 +21,7 @@ import * as follow from "./azuremlFollow.js"
 import * as http from "./azuremlHttp.js"
 import * as upload from "./azuremlUpload.js"
 import * as lifecycle from "./lifecycle.js"
+import * as runStore from "./runStore.js"
 
 // -------------------------------------------------------------------------------------
 // options
@@ -548,12 +549,96 @@ const downloadLog = (env: Env, url: string, name: string): Effect.Effect<string,
     Effect.catchIf((error) => error._tag === "ArmError" && error.status === 404, () => Effect.succeed(""))
   )
 
-/** @internal */
+/**
+ * The state of the stored log (`azureml-logs.json` beside `run.json`): how many lines of each
+ * remote log file `logs/combined.log` holds, and its size once they were appended.
+ *
+ * @internal
+ */
+export const LOG_STATE = "azureml-logs.json"
+
+interface StoredLogs {
+  readonly files: { readonly [name: string]: number }
+  readonly bytes: number
+}
+
+const readStoredLogs = (fs: FileSystem.FileSystem, file: string): Effect.Effect<StoredLogs> =>
+  fs.readFileString(file).pipe(
+    Effect.map((text): StoredLogs => {
+      const parsed = JSON.parse(text) as unknown
+      const files = get(parsed, "files")
+      const bytes = get(parsed, "bytes")
+      return {
+        files: typeof files === "object" && files !== null ? files as Record<string, number> : {},
+        bytes: typeof bytes === "number" ? bytes : 0
+      }
+    }),
+    Effect.orElseSucceed((): StoredLogs => ({ files: {}, bytes: 0 }))
+  )
+
+/**
+ * Appends to `logs/combined.log` the lines of each downloaded log file it does not hold yet
+ * (complete lines only until the job `ended`), redacted, and records how many it holds. Under a
+ * lock, so `logs` in several processes store each line once; a tail left by an append that
+ * crashed before its state was written is cut off first.
+ */
+const keepLogs = (
+  env: Env,
+  store: RunStore.Store,
+  runId: string,
+  texts: ReadonlyArray<readonly [name: string, text: string]>,
+  ended: boolean
+): Effect.Effect<void, RunStore.RunStoreError> => {
+  const statePath = path.join(store.runDirectory(runId), LOG_STATE)
+  const combined = store.logPath(runId, "combined")
+  const failed = (operation: string, target: string) => (cause: unknown) =>
+    new RunStore.RunStoreError({ path: target, operation, reason: describe(cause) })
+  const keep = Effect.gen(function*() {
+    const fs = env.fs
+    const state = yield* readStoredLogs(fs, statePath)
+    const size = yield* fs.stat(combined).pipe(Effect.map((info) => Number(info.size)), Effect.orElseSucceed(() => 0))
+    if (size > state.bytes) yield* fs.truncate(combined, state.bytes).pipe(Effect.mapError(failed("truncate", combined)))
+    const files: Record<string, number> = { ...state.files }
+    const out: Array<string> = []
+    for (const [name, text] of texts) {
+      const next = follow.newLines(text, files[name] ?? 0, ended)
+      files[name] = next.printed
+      out.push(...next.lines)
+    }
+    if (out.length === 0 && texts.every(([name]) => files[name] === state.files[name])) return
+    const appended = out.map((line) => `${Redact.string(store.redactor, line)}\n`).join("")
+    if (appended !== "") yield* fs.writeFileString(combined, appended, { flag: "a" }).pipe(Effect.mapError(failed("append to", combined)))
+    const stored: StoredLogs = { files, bytes: Math.min(size, state.bytes) + Buffer.byteLength(appended) }
+    yield* runStore.writeAtomic(statePath, `${JSON.stringify(stored, null, 2)}\n`)
+  })
+  return runStore.withLock(`${statePath}.lock`, keep).pipe(
+    Effect.provideService(FileSystem.FileSystem, env.fs),
+    Effect.mapError((error) => error instanceof runStore.FileFailed ? new RunStore.RunStoreError({ path: error.target, operation: error.operation, reason: error.reason }) : error)
+  )
+}
+
+/** The run's redactor (its spec's secrets), as the other backends build it; `undefined` when they cannot be resolved. */
+const redactorOf = (env: Env, current: RunStore.RunRecord): Effect.Effect<Redact.Redactor | undefined> =>
+  RunStore.resolveSecrets(current.spec.secretEnvironmentVariables ?? {}).pipe(
+    Effect.map((values): Redact.Redactor | undefined => Redact.make(Object.values(values))),
+    Effect.orElseSucceed(() => undefined),
+    Effect.provideService(FileSystem.FileSystem, env.fs)
+  )
+
+/**
+ * The job's log lines, each new one also appended (redacted) to the run's `logs/combined.log`
+ * once, whichever process streams it (see {@link LOG_STATE}). When the spec's secrets cannot be
+ * resolved, nothing is stored rather than something unredacted.
+ *
+ * @internal
+ */
 export const logs = (env: Env, runId: string, logsOptions: Backend.LogsOptions = {}): Stream.Stream<string, FollowError> =>
   Stream.unwrap(Effect.gen(function*() {
     const start = yield* record(env, runId)
     const jobId = start.externalId
     if (jobId === undefined) return Stream.empty
+    const redactor = yield* redactorOf(env, start)
+    const store = redactor === undefined ? undefined : RunStore.make(storeOf(env).root, { redactor })
     const polling = env.options.polling ?? DEFAULT_POLLING
     const followLogs = logsOptions.follow === true
     const step = (state: LogState): Effect.Effect<readonly [Chunk.Chunk<string>, Option.Option<LogState>], FollowError> =>
@@ -573,14 +658,17 @@ export const logs = (env: Env, runId: string, logsOptions: Backend.LogsOptions =
         const files = typeof logFiles === "object" && logFiles !== null ? logFiles as Record<string, unknown> : {}
         const printed = new Map(state.printed)
         const out: Array<string> = []
+        const texts: Array<readonly [string, string]> = []
         for (const name of follow.selectLogFiles(Object.keys(files))) {
           const url = str(files[name])
           if (url === undefined) continue
           const text = yield* downloadLog(env, url, name)
+          texts.push([name, text])
           const next = follow.newLines(text, printed.get(name) ?? 0, final)
           printed.set(name, next.printed)
-          out.push(...next.lines)
+          out.push(...(redactor === undefined ? next.lines : next.lines.map((line) => Redact.string(redactor, line))))
         }
+        if (store !== undefined && texts.length > 0) yield* keepLogs(env, store, runId, texts, ended)
         if (final) return [Chunk.fromIterable(out), Option.none()] as const
         const now = yield* Clock.currentTimeMillis
         yield* Effect.sleep(Duration.millis(follow.pollIntervalMillis(polling, now - state.started)))
