@@ -568,6 +568,12 @@ const required = (command: CommandName, parsed: Parsed, name: string): string | 
   }
 }
 
+/** `--workspace` names an Azure ML workspace, so it goes with `--backend azureml` only. */
+const workspaceMisplaced = (workspace: unknown, backend: string, command: CommandName): ParseResult | undefined =>
+  typeof workspace === "string" && backend !== "azureml"
+    ? usageError(`--workspace only applies to --backend azureml (the backend is ${backend})`, "Add --backend azureml, or remove --workspace.", command)
+    : undefined
+
 const choice = <A extends string>(parsed: Parsed, name: string, fallback: A): A => {
   const value = parsed.options[name]
   return (typeof value === "string" ? value : fallback) as A
@@ -589,13 +595,8 @@ const build = (command: CommandName, parsed: Parsed): ParseResult => {
       }
       const format: PlanFormat = parsed.options["json"] === true ? "json" : choice<PlanFormat>(parsed, "format", "text")
       const workspace = parsed.options["workspace"]
-      if (typeof workspace === "string" && backend !== "azureml") {
-        return usageError(
-          `--workspace only applies to --backend azureml (the backend is ${backend})`,
-          "Add --backend azureml, or remove --workspace.",
-          command
-        )
-      }
+      const misplaced = workspaceMisplaced(workspace, backend, command)
+      if (misplaced !== undefined) return misplaced
       return ok(
         typeof workspace === "string"
           ? { _tag: "Plan", spec: first, backend, format, workspace }
@@ -607,13 +608,8 @@ const build = (command: CommandName, parsed: Parsed): ParseResult => {
       const detach = parsed.options["detach"] === true
       const json = parsed.options["json"] === true
       const workspace = parsed.options["workspace"]
-      if (typeof workspace === "string" && backend !== "azureml") {
-        return usageError(
-          `--workspace only applies to --backend azureml (the backend is ${backend})`,
-          "Add --backend azureml, or remove --workspace.",
-          command
-        )
-      }
+      const misplaced = workspaceMisplaced(workspace, backend, command)
+      if (misplaced !== undefined) return misplaced
       return ok(
         typeof workspace === "string"
           ? { _tag: "Run", spec: first, backend, detach, json, workspace }
