@@ -5,8 +5,8 @@
 // resolving and loading hundreds of modules (about 3x faster to start). Loaded from node_modules
 // instead, only when needed: `tsx` (for .ts specs the compile cache cannot take; it registers its
 // own loader files), esbuild (a native binary; it compiles .ts specs into their cache, see
-// src/internal/specCache.ts) and `dockerode` (the docker backend; its SSH transport, ssh2 and
-// cpu-features, ships native addons, which cannot be bundled).
+// src/internal/specCache.ts) and ssh2 (dockerode's SSH transport, which ships a native addon;
+// loaded only for an ssh:// DOCKER_HOST, see lazySsh2 below).
 //
 // bin/estimator.js runs the bundle only while it is newer than every file it was built from
 // (dist/bundle/inputs.json lists them), and dist/main.js otherwise, so a stale bundle is never
@@ -45,12 +45,35 @@ const supervisor = (() => {
   }
 })()
 
+// Parts of dockerode loaded only when used, from node_modules as they are (they read files next to
+// their own, or ship native addons), so loading the docker backend does not pay for them:
+// - ssh2, which docker-modem requires at start-up for DOCKER_HOST=ssh://... (about 100 ms: its
+//   crypto, a native addon): a stand-in Client loads it when an SSH connection is made;
+// - BuildKit's session and status decoder (gRPC, protobuf; read .proto files beside them): a
+//   stand-in function loads each when called. The docker backend builds with the classic builder.
+const lazyRequire = (specifier, exportName) =>
+  exportName === undefined
+    ? `module.exports = function (...args) { return require(${JSON.stringify(specifier)}).apply(this, args) }`
+    : `exports.${exportName} = function ${exportName}(...args) { return new (require(${JSON.stringify(specifier)}).${exportName})(...args) }`
+const lazyParts = {
+  name: "lazy-dockerode-parts",
+  setup(build) {
+    const stand = (specifier, exportName) => ({ path: specifier, namespace: "lazy", pluginData: exportName })
+    build.onResolve({ filter: /.*/, namespace: "lazy" }, (args) => ({ path: args.path, external: true }))
+    build.onResolve({ filter: /^ssh2$/ }, () => stand("ssh2", "Client"))
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? stand(`dockerode/lib/${args.path.slice(2)}.js`) : undefined)
+    build.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({ contents: lazyRequire(args.path, args.pluginData), loader: "js" }))
+  }
+}
+
 const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["tsx", "tsx/*", "esbuild", "dockerode"],
+  external: ["tsx", "tsx/*", "esbuild"],
+  plugins: [lazyParts],
   // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
   banner: { js: "import { createRequire as __estimatorCreateRequire } from \"node:module\"; const require = __estimatorCreateRequire(import.meta.url);" },
   metafile: true,
@@ -74,6 +97,7 @@ const result = {
 // Everything the bundle was built from that can change without a reinstall (our own built files),
 // plus npm's record of the installed packages (rewritten by every npm install).
 const inputs = Object.keys(result.metafile.inputs)
+  .filter((input) => !input.startsWith("lazy:"))
   .map((input) => path.resolve(process.cwd(), input))
   .filter((file) => !file.split(path.sep).includes("node_modules"))
 let directory = app

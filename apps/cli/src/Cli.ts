@@ -437,6 +437,7 @@ const runSpec = (invocation: Extract<Args.Invocation, { _tag: "Run" }>) =>
     const runner = yield* Submit.runner(invocation.backend, {
       runsDirectory: root,
       env: io.env,
+      foreground: !invocation.detach,
       onProgress: (step) => runSync(io.stderr(RunView.progress(step, s))),
       onUploadProgress: uploadReporter(io, (text) => runSync(io.stderr(text)))
     })

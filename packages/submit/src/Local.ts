@@ -37,6 +37,11 @@
  *    the calling process may exit: that is `estimator run --detach`. In the foreground the
  *    caller follows with `logs(runId, { follow: true })` and `wait(runId)`.
  *
+ * With `Options.supervisor: "in-process"` (`estimator run` in the foreground) step 2 happens in
+ * the calling process instead: no supervisor process is started, and `logs`, `wait` and `cancel`
+ * in that process see new output, the end and a stop as they happen instead of polling the run
+ * store. The record says so (`details.supervisor`); the job ends with that process.
+ *
  * `status`, `logs`, `wait` and `cancel` read the run store (`Options.runsDirectory`), so they
  * work from any process and after the one that started the run is gone; a run whose supervisor
  * died without recording an end is then recorded as `Failed` (or `Canceled` when a cancel was
@@ -62,7 +67,7 @@ import { TextDecoder } from "node:util"
 import * as Backend from "./Backend.js"
 import * as contract from "./internal/contract.js"
 import * as lifecycle from "./internal/lifecycle.js"
-import type * as localRun from "./internal/localRun.js"
+import * as localRun from "./internal/localRun.js"
 import { which } from "./internal/localRun.js"
 import * as internalPrepare from "./internal/prepare.js"
 import type * as Plan from "./Plan.js"
@@ -103,6 +108,16 @@ export interface Options {
   readonly killGraceMillis?: number
   /** Whether interrupting `wait` (Ctrl-C in `estimator run`) cancels the run (default `true`). */
   readonly cancelOnInterrupt?: boolean
+  /**
+   * Who owns a run that `execute` starts: `"detached"` (default), a supervisor process of its
+   * own, so this process may exit and the run goes on (`estimator run --detach`); or
+   * `"in-process"`, this process itself — no second process to start, and `logs`, `wait` and
+   * `cancel` in this process see output, the end and a stop at once instead of polling the run
+   * store (`estimator run` in the foreground). An in-process run ends with this process: its
+   * processes are killed when it exits, and another process that finds it so records it
+   * `Failed`. Other processes follow and cancel it as any run.
+   */
+  readonly supervisor?: "detached" | "in-process"
 }
 
 /**
@@ -239,6 +254,41 @@ interface Running {
   readonly fs: FileSystem.FileSystem
 }
 
+/** A run this process supervises (`supervisor: "in-process"`), and how often it changed. */
+interface SupervisedHere {
+  readonly stop: (reason: string) => void
+  readonly done: Promise<void>
+  readonly changes: { version: number }
+  readonly listeners: Set<() => void>
+}
+
+const supervisedHere = new Map<string, SupervisedHere>()
+
+const versionOf = (runId: string): number => supervisedHere.get(runId)?.changes.version ?? 0
+
+/**
+ * Waits until a run this process supervises changes after `since` (output, a status), at most
+ * `millis`; only sleeps `millis` for any other run.
+ */
+const nextChange = (runId: string, since: number, millis: number): Effect.Effect<void> => {
+  const here = supervisedHere.get(runId)
+  if (here === undefined) return Effect.sleep(millis)
+  if (here.changes.version !== since) return Effect.void
+  return Effect.async<void>((resume) => {
+    const wake = () => {
+      clearTimeout(timer)
+      here.listeners.delete(wake)
+      resume(Effect.void)
+    }
+    const timer = setTimeout(wake, millis)
+    here.listeners.add(wake)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      here.listeners.delete(wake)
+    })
+  })
+}
+
 const provide = <A, E>(fs: FileSystem.FileSystem, effect: Effect.Effect<A, E, FileSystem.FileSystem>): Effect.Effect<A, E> =>
   Effect.provideService(effect, FileSystem.FileSystem, fs)
 
@@ -279,12 +329,22 @@ const cancelRun = ({ fs, options }: Running, runId: string, reason: string): Eff
     const store = storeOf(options)
     const record = yield* reconcile(store, runId)
     if (lifecycle.isTerminal(record.status)) return RunStore.toRunStatus(record)
-    yield* store.requestCancel(runId, reason)
-    // Only the supervisor is signalled (its pid is the run's external id); a process still
-    // preparing the run reads the request before it starts the supervisor.
+    // The first request's reason stands (a cancel from another process that signalled this one).
+    const requested = yield* store.cancelRequest(runId)
+    if (Option.isNone(requested)) yield* store.requestCancel(runId, reason)
+    const here = supervisedHere.get(runId)
+    if (here !== undefined) {
+      here.stop(Option.isSome(requested) ? requested.value.reason : reason)
+      yield* Effect.promise(() => here.done)
+      return RunStore.toRunStatus(yield* store.read(runId))
+    }
+    // Only a detached supervisor is signalled (its pid is the run's external id); a process still
+    // preparing the run reads the request before it starts the supervisor, and a process that
+    // supervises its run itself (which may be anything, with its own use of signals) polls for it.
     const signal = (owner: RunStore.RunRecord) => {
       const pid = owner.pid
-      if (pid !== undefined && pid !== process.pid && owner.externalId === String(pid) && owner.host === os.hostname()) {
+      const detached = owner.details?.["supervisor"] !== "in-process"
+      if (detached && pid !== undefined && pid !== process.pid && owner.externalId === String(pid) && owner.host === os.hostname()) {
         try {
           process.kill(pid, "SIGTERM")
         } catch {
@@ -306,8 +366,11 @@ const cancelRun = ({ fs, options }: Running, runId: string, reason: string): Eff
 
 const waitFor = (running: Running) => (runId: string): Effect.Effect<Backend.RunStatus, Backend.BackendError> => {
   const poll = running.options.pollIntervalMillis ?? DEFAULT_POLL_MILLIS
-  const loop: Effect.Effect<Backend.RunStatus, Backend.BackendError> = Effect.flatMap(statusOf(running)(runId), (status) =>
-    lifecycle.isTerminal(status.status) ? Effect.succeed(status) : Effect.zipRight(Effect.sleep(poll), Effect.suspend(() => loop)))
+  const loop: Effect.Effect<Backend.RunStatus, Backend.BackendError> = Effect.suspend(() => {
+    const since = versionOf(runId)
+    return Effect.flatMap(statusOf(running)(runId), (status) =>
+      lifecycle.isTerminal(status.status) ? Effect.succeed(status) : Effect.zipRight(nextChange(runId, since, poll), loop))
+  })
   return running.options.cancelOnInterrupt === false
     ? loop
     : loop.pipe(Effect.onInterrupt(() => Effect.ignore(cancelRun(running, runId, "canceled: the process waiting for it was interrupted (Ctrl-C)"))))
@@ -348,6 +411,7 @@ const logsOf = (running: Running) => (runId: string, logOptions: Backend.LogsOpt
     })
   const step = (state: LogState): Effect.Effect<readonly [Chunk.Chunk<string>, Option.Option<LogState>], Backend.BackendError> =>
     Effect.gen(function*() {
+      const since = versionOf(runId)
       // Read the status before the bytes: what the run wrote before it ended is then all there.
       const ended = logOptions.follow === true ? lifecycle.isTerminal((yield* statusOf(running)(runId)).status) : true
       const bytes = yield* readFrom(state.offset)
@@ -358,7 +422,7 @@ const logsOf = (running: Running) => (runId: string, logOptions: Backend.LogsOpt
         const all = rest === "" ? lines : [...lines, rest]
         return [Chunk.fromIterable(all), Option.none()] as const
       }
-      if (bytes.length === 0) yield* Effect.sleep(poll)
+      if (bytes.length === 0) yield* nextChange(runId, since, poll)
       return [Chunk.fromIterable(lines), Option.some({ ...state, offset: state.offset + bytes.length, pending: rest })] as const
     })
   return Stream.unwrap(Effect.map(provide(fs, store.read(runId)), () =>
@@ -375,7 +439,11 @@ const executeWith = (running: Running) => (plan: Plan.Plan): Effect.Effect<Backe
   const runId = plan.run.runId
   return provide(fs, Effect.gen(function*() {
     const unredacted = RunStore.forPlan(plan)
-    yield* unredacted.create({ ...RunStore.fromPlan(plan), pid: process.pid })
+    yield* unredacted.create({
+      ...RunStore.fromPlan(plan),
+      pid: process.pid,
+      ...(options.supervisor === "in-process" ? { details: { supervisor: "in-process" } } : {})
+    })
     const failBeforeStart = (error: Backend.BackendError) =>
       Effect.zipRight(Effect.ignore(unredacted.appendStatus(runId, "Failed", { reason: errorMessage(error) })), Effect.fail(error))
     const interrupted = Effect.ignore(unredacted.appendStatus(runId, "Canceled", { reason: "interrupted before the job started" }))
@@ -435,6 +503,7 @@ const executeWith = (running: Running) => (plan: Plan.Plan): Effect.Effect<Backe
       ...(plan.run.spec.maxRunDurationSeconds === undefined ? {} : { maxRunDurationSeconds: plan.run.spec.maxRunDurationSeconds }),
       killGraceMillis: options.killGraceMillis ?? DEFAULT_KILL_GRACE_MILLIS
     }
+    if (options.supervisor === "in-process") return yield* superviseHere(fs, job, plan)
     const supervisorLog = path.join(store.runDirectory(runId), "supervisor.log")
     const supervisor = yield* Effect.try({
       try: () => {
@@ -487,6 +556,33 @@ const executeWith = (running: Running) => (plan: Plan.Plan): Effect.Effect<Backe
       externalId: started.externalId ?? String(supervisor.pid)
     }
   }))
+}
+
+/** Supervises the job in this process; returns once it is `Running` (or has ended). */
+const superviseHere = (fs: FileSystem.FileSystem, job: localRun.Job, plan: Plan.LocalPlan): Effect.Effect<Backend.RunHandle> => {
+  const changes = { version: 0 }
+  const listeners = new Set<() => void>()
+  const onChange = () => {
+    changes.version++
+    for (const wake of [...listeners]) wake()
+  }
+  const supervision = localRun.start(job, { handleSignals: false, onChange })
+  const done = supervision.done.catch(async (cause: unknown) => {
+    // As the detached supervisor does (localRunMain.ts): the run records why it ended.
+    const redactor = Redact.make(job.secrets)
+    const reason = `the supervisor failed: ${Redact.error(redactor, cause).message}`
+    await Effect.runPromise(provide(fs, Effect.ignore(RunStore.make(job.root, { redactor }).appendStatus(job.runId, "Failed", { reason }))))
+  }).finally(() => {
+    supervisedHere.delete(job.runId)
+    onChange()
+  })
+  supervisedHere.set(job.runId, { stop: supervision.stop, done, changes, listeners })
+  return Effect.as(Effect.promise(() => supervision.started), {
+    runId: job.runId,
+    backend: "local" as const,
+    runDirectory: plan.run.runDirectory,
+    externalId: String(process.pid)
+  })
 }
 
 // -------------------------------------------------------------------------------------

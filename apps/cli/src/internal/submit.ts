@@ -254,6 +254,11 @@ export interface RunnerOptions {
   readonly env?: { readonly [name: string]: string | undefined }
   readonly onProgress?: (progress: Progress) => void
   readonly onUploadProgress?: (progress: UploadProgress) => void
+  /**
+   * The run is followed to its end by this process (`estimator run` without `--detach`): the
+   * local backend then supervises it here instead of starting a supervisor process.
+   */
+  readonly foreground?: boolean
 }
 
 /**
@@ -278,7 +283,12 @@ const runnerLayer = (backend: RunBackendName, options: RunnerOptions): Effect.Ef
       // Polled every 50 ms (not 200): the end of a run, and its last lines, show at once.
       return Effect.map(
         Effect.promise(() => import("@estimator/submit/Local")),
-        (Local) => Local.layerWith({ runsDirectory: options.runsDirectory, pollIntervalMillis: 50 })
+        (Local) =>
+          Local.layerWith({
+            runsDirectory: options.runsDirectory,
+            pollIntervalMillis: 50,
+            supervisor: options.foreground === true ? "in-process" : "detached"
+          })
       )
     case "docker":
       return Effect.map(Effect.promise(() => import("@estimator/submit/Docker")), (Docker) =>

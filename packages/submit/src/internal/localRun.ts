@@ -1,7 +1,9 @@
 /**
  * The supervisor of a local run: a small detached `node` process (started by `Local.execute`,
  * entry point `localRunMain.ts`) that owns the job's processes for their whole life, so the
- * process that started the run may exit (`--detach`) and any process may follow or cancel it.
+ * process that started the run may exit (`--detach`) and any process may follow or cancel it —
+ * or, with `Local`'s `supervisor: "in-process"`, the process that executes the plan itself
+ * ({@link start} with `handleSignals: false`).
  *
  * It reads its job (argv, cwd and full environment of each process — secret values included —,
  * the secret values to redact, the time limit) as JSON from its standard input, never from a
@@ -108,11 +110,70 @@ interface Started {
 }
 
 /**
+ * How a job is supervised: by the detached supervisor process (`handleSignals`: a terminating
+ * signal to it cancels the job), or inside the process that runs it (`estimator run` in the
+ * foreground: that process's own runtime handles the signals and calls `stop`).
+ *
+ * @internal
+ */
+export interface Hooks {
+  readonly handleSignals: boolean
+  /** Called after the job wrote output or a new status was recorded. */
+  readonly onChange?: () => void
+}
+
+/**
+ * A job being supervised: `started` resolves once it is `Running` (or has ended), `done` once
+ * its end is recorded; `stop(reason)` stops its processes, the run then ending `Canceled`.
+ *
+ * @internal
+ */
+export interface Supervision {
+  readonly started: Promise<void>
+  readonly done: Promise<void>
+  readonly stop: (reason: string) => void
+}
+
+/**
  * Runs a job to its end and records it. Resolves when the record has its terminal status.
  *
  * @internal
  */
-export const supervise = async (job: Job): Promise<void> => {
+export const supervise = (job: Job): Promise<void> => start(job, { handleSignals: true }).done
+
+/**
+ * Starts supervising a job (see {@link Supervision}).
+ *
+ * @internal
+ */
+export const start = (job: Job, hooks: Hooks): Supervision => {
+  let markStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve
+  })
+  let stopper: (reason: string) => void = () => {}
+  let pendingStop: string | undefined
+  const done = superviseWith(job, hooks, (stop) => {
+    stopper = stop
+    if (pendingStop !== undefined) stop(pendingStop)
+  }, () => markStarted()).finally(() => markStarted())
+  return {
+    started,
+    done,
+    stop: (reason) => {
+      pendingStop ??= reason
+      stopper(reason)
+    }
+  }
+}
+
+const superviseWith = async (
+  job: Job,
+  hooks: Hooks,
+  onStopper: (stop: (reason: string) => void) => void,
+  onRunning: () => void
+): Promise<void> => {
+  const changed = hooks.onChange ?? (() => {})
   const redactor = Redact.make(job.secrets)
   const store = RunStore.make(job.root, { redactor })
   const runId = job.runId
@@ -147,9 +208,17 @@ export const supervise = async (job: Job): Promise<void> => {
   const onSignal = (signal: NodeJS.Signals) => {
     void cancelReason(`canceled (the supervisor received ${signal})`).then((reason) => stopAll(reason, false))
   }
-  process.on("SIGTERM", onSignal)
-  process.on("SIGINT", onSignal)
-  process.on("SIGHUP", onSignal)
+  if (hooks.handleSignals) {
+    process.on("SIGTERM", onSignal)
+    process.on("SIGINT", onSignal)
+    process.on("SIGHUP", onSignal)
+  }
+  onStopper((reason) => stopAll(reason, false))
+  // In the process that started it, the job does not outlive that process.
+  const onExit = () => {
+    for (const entry of started) if (!entry.exited) killGroup(entry.child.pid, "SIGKILL")
+  }
+  if (!hooks.handleSignals) process.on("exit", onExit)
 
   for (const [index, spec] of job.processes.entries()) {
     if (stopReason !== undefined) break
@@ -165,6 +234,7 @@ export const supervise = async (job: Job): Promise<void> => {
       const text = Redact.string(redactor, segment)
       fs.writeSync(perProcess[index]!, text)
       fs.writeSync(combined, multi ? `[rank ${index}] ${text}` : text)
+      changed()
     }
     const entry: Started = { index, child, exited: false, closed: Promise.resolve() }
     entry.closed = new Promise<void>((resolve) => {
@@ -225,6 +295,8 @@ export const supervise = async (job: Job): Promise<void> => {
     processes: started.map((entry) => ({ index: entry.index, argv: job.processes[entry.index]!.argv, ...(entry.child.pid === undefined ? {} : { pid: entry.child.pid }) }))
   })))
   await run(store.appendStatus(runId, "Running"))
+  onRunning()
+  changed()
 
   let timeLimit: NodeJS.Timeout | undefined
   if (job.maxRunDurationSeconds !== undefined) {
@@ -268,6 +340,8 @@ export const supervise = async (job: Job): Promise<void> => {
   process.off("SIGTERM", onSignal)
   process.off("SIGINT", onSignal)
   process.off("SIGHUP", onSignal)
+  process.off("exit", onExit)
+  changed()
 }
 
 /**
