@@ -116,6 +116,37 @@ describe("estimator run --backend azureml (workspace emulator + Azurite)", () =>
     expect(emulator.state.job(runId)?.status).toBe("Completed")
   }, 60_000)
 
+  it("cancel from another invocation: the job is canceled in the workspace (its cancel operation followed to the end), exit 0", async () => {
+    // A workspace whose jobs stay Running for a minute, and whose cancel takes one step.
+    const slow = await startWorkspace({
+      lifecycle: () => ["Queued", "Running", ...Array.from({ length: 60 }, () => "Running"), "Completed"],
+      advance: { msPerStep: 1000 },
+      cancelSteps: 1,
+      lroRetryAfterSeconds: 1
+    })
+    try {
+      const cwd = quickstart()
+      const env = environmentFor(slow.emulator)
+      const started = await estimator(["run", "job.ts", "--backend", "azureml", "--detach"], { cwd, env })
+      expect(started.code).toBe(0)
+      const runId = started.stdout.trim()
+      expect(runId).toMatch(RUN_ID)
+      const canceled = await estimator(["cancel", runId], { cwd, env })
+      expectNoSecrets(canceled, slow.azurite)
+      expect(canceled.code).toBe(0)
+      expect(canceled.stdout).toMatch(new RegExp(`^run ${runId} Canceled`))
+      const job = slow.emulator.state.job(runId)
+      expect(job?.status).toBe("Canceled")
+      expect(job?.history).toContain("CancelRequested")
+      expect(job?.history).not.toContain("Completed")
+      const asked = await estimator(["status", runId, "--json"], { cwd, env })
+      expect(json(asked).status).toBe("Canceled")
+      expect(slow.emulator.state.violations).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  }, 60_000)
+
   it("a workspace the service does not know: exit 1, a clean message, nothing leaked", async () => {
     const cwd = quickstart()
     const result = await estimator(["run", "job.ts", "--backend", "azureml"], {

@@ -34,8 +34,22 @@ export interface Emulator {
   readonly close: () => Promise<void>
 }
 
+/** The emulator's options the CLI tests use (see packages/submit/test/emulator/workspace.ts). */
+export interface EmulatorOptions {
+  /** The statuses a job goes through, the first answered by the PUT. */
+  readonly lifecycle?: () => ReadonlyArray<string>
+  /** How jobs move on: a step every N status reads, or every N ms. */
+  readonly advance?: { readonly pollsPerStep: number } | { readonly msPerStep: number }
+  /** Steps from a cancel request to `Canceled`. */
+  readonly cancelSteps?: number
+  /** `Retry-After` of the cancel operation, in seconds. */
+  readonly lroRetryAfterSeconds?: number
+}
+
 interface EmulatorModule {
-  readonly startEmulator: (options: { readonly storage?: { readonly blobEndpoint: string; readonly accountName: string; readonly accountKey: string } }) => Promise<Emulator>
+  readonly startEmulator: (
+    options: EmulatorOptions & { readonly storage?: { readonly blobEndpoint: string; readonly accountName: string; readonly accountKey: string } }
+  ) => Promise<Emulator>
 }
 
 interface AzuriteModule {
@@ -48,11 +62,11 @@ const emulatorFolder = path.join(repoRoot, "packages", "submit", "test", "emulat
 const load = <A>(file: string): Promise<A> => import(path.join(emulatorFolder, file)) as Promise<A>
 
 /** Azurite's blob service and a workspace emulator whose default datastore is that account. */
-export const startWorkspace = async (): Promise<{ readonly azurite: Azurite; readonly emulator: Emulator; readonly close: () => Promise<void> }> => {
+export const startWorkspace = async (options: EmulatorOptions = {}): Promise<{ readonly azurite: Azurite; readonly emulator: Emulator; readonly close: () => Promise<void> }> => {
   const [{ startAzurite }, { startEmulator }] = await Promise.all([load<AzuriteModule>("azurite.ts"), load<EmulatorModule>("workspace.ts")])
   const azurite = await startAzurite()
   try {
-    const emulator = await startEmulator({ storage: azurite })
+    const emulator = await startEmulator({ ...options, storage: azurite })
     return {
       azurite,
       emulator,
