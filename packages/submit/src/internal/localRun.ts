@@ -32,6 +32,7 @@ import * as path from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import * as Redact from "../Redact.js"
 import * as RunStore from "../RunStore.js"
+import * as lifecycle from "./lifecycle.js"
 
 /** @internal */
 export interface JobProcess {
@@ -288,13 +289,14 @@ const superviseWith = async (
     started.push(entry)
   }
 
-  await run(store.update(runId, (record) => ({
-    ...record,
-    pid: process.pid,
-    externalId: String(process.pid),
-    processes: started.map((entry) => ({ index: entry.index, argv: job.processes[entry.index]!.argv, ...(entry.child.pid === undefined ? {} : { pid: entry.child.pid }) }))
-  })))
-  await run(store.appendStatus(runId, "Running"))
+  // One write: who owns the processes, and Running.
+  await run(store.update(runId, (record) =>
+    lifecycle.apply({
+      ...record,
+      pid: process.pid,
+      externalId: String(process.pid),
+      processes: started.map((entry) => ({ index: entry.index, argv: job.processes[entry.index]!.argv, ...(entry.child.pid === undefined ? {} : { pid: entry.child.pid }) }))
+    }, { status: "Running", at: new Date().toISOString() })))
   onRunning()
   changed()
 
@@ -328,15 +330,14 @@ const superviseWith = async (
     ...(entry.exitCode === undefined ? {} : { exitCode: entry.exitCode }),
     ...(entry.signal === undefined ? {} : { signal: entry.signal })
   }))
-  await run(store.update(runId, (record) => ({ ...record, processes })))
-  if (stopReason !== undefined) {
-    const exitCode = started.find((entry) => entry.exitCode !== 0)?.exitCode
-    await run(store.appendStatus(runId, "Canceled", { reason: stopReason, ...(exitCode === undefined ? {} : { exitCode }) }))
-  } else if (failure !== undefined) {
-    await run(store.appendStatus(runId, "Failed", { reason: failure.reason, exitCode: failure.exitCode }))
-  } else {
-    await run(store.appendStatus(runId, "Completed", { exitCode: 0 }))
-  }
+  const canceledWith = started.find((entry) => entry.exitCode !== 0)?.exitCode
+  const end: Omit<lifecycle.Transition, "at"> = stopReason !== undefined
+    ? { status: "Canceled", reason: stopReason, ...(canceledWith === undefined ? {} : { exitCode: canceledWith }) }
+    : failure !== undefined
+    ? { status: "Failed", reason: failure.reason, exitCode: failure.exitCode }
+    : { status: "Completed", exitCode: 0 }
+  // One write: the processes' ends, and the run's.
+  await run(store.update(runId, (record) => lifecycle.apply({ ...record, processes }, { ...end, at: new Date().toISOString() })))
   process.off("SIGTERM", onSignal)
   process.off("SIGINT", onSignal)
   process.off("SIGHUP", onSignal)
