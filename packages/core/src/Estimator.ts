@@ -872,8 +872,10 @@ export interface DecodeError {
  * @category codecs
  * @since 0.1.0
  */
-export const decode = (input: unknown): E.Either<ReadonlyArray<DecodeError>, Estimator> =>
-  pipe(internalCodec.Estimator.decode(input), E.mapLeft(internalCodec.report))
+export const decode = (input: unknown): E.Either<ReadonlyArray<DecodeError>, Estimator> => {
+  const decoded = internalCodec.decodeFast(input)
+  return decoded !== undefined ? E.right(decoded) : pipe(internalCodec.Estimator.decode(input), E.mapLeft(internalCodec.report))
+}
 
 /**
  * The spec as plain JSON data (the identity on a decoded spec; listed for symmetry).

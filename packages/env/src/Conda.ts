@@ -14,6 +14,7 @@ import * as E from "fp-ts/lib/Either.js"
 import * as path from "node:path"
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml"
 import { dual } from "@estimator/core/Function"
+import * as memo from "./internal/memo.js"
 import * as ParseIssue from "./ParseIssue.js"
 import * as Requirements from "./Requirements.js"
 
@@ -117,17 +118,17 @@ export const pythonPin = (dependency: string): string | undefined => PYTHON_PIN.
  * @category accessors
  * @since 0.1.0
  */
-export const packageName = (dependency: string): string => {
+export const packageName: (dependency: string) => string = memo.memoize((dependency) => {
   const withoutChannel = dependency.includes("::") ? dependency.slice(dependency.lastIndexOf("::") + 2) : dependency
   return withoutChannel.trim().split(/[\s=<>!~[]/, 1)[0]!.toLowerCase()
-}
+})
 
-const pipName = (line: string): string | undefined => {
+const pipName: (line: string) => string | undefined = memo.memoize((line) => {
   if (line.trimStart().startsWith("-")) return undefined
   const parsed = Requirements.parse(line)
   const entry = E.isRight(parsed) ? parsed.right[0] : undefined
   return entry?._tag === "Requirement" ? Requirements.packageName(entry) : undefined
-}
+})
 
 // -------------------------------------------------------------------------------------
 // combinators
@@ -216,6 +217,57 @@ export const fromPip = (pip: ReadonlyArray<string>, python: string = DEFAULT_PYT
  * @since 0.1.0
  */
 export const render = (self: CondaSpecification): string =>
+  renderPlain(self) ??
+    rendered(JSON.stringify([self.name ?? null, self.channels, self.python ?? null, self.dependencies, self.pip]), () => renderText(self))
+
+/**
+ * Strings the YAML library writes as they are: a letter first, then nothing that could start a
+ * comment, a mapping or an alias, and not a word the YAML 1.2 core schema reads as a boolean or
+ * null. Package specifications almost always are such strings.
+ */
+const PLAIN = /^[A-Za-z][A-Za-z0-9_.=<>~+,/*!-]*$/
+const NOT_STRINGS: ReadonlySet<string> = new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"])
+const isPlain = (text: string): boolean => PLAIN.test(text) && !NOT_STRINGS.has(text)
+
+/** {@link renderText} written directly when every string is plain (the same text), else `undefined`. */
+const renderPlain = (self: CondaSpecification): string | undefined => {
+  let out = ""
+  if (self.name !== undefined) {
+    if (!isPlain(self.name)) return undefined
+    out += `name: ${self.name}\n`
+  }
+  if (self.channels.length === 0) out += "channels: []\n"
+  else {
+    out += "channels:\n"
+    for (const channel of self.channels) {
+      if (!isPlain(channel)) return undefined
+      out += `  - ${channel}\n`
+    }
+  }
+  const python = self.python === undefined ? undefined : `python=${self.python}`
+  if (python === undefined && self.dependencies.length === 0 && self.pip.length === 0) return `${out}dependencies: []\n`
+  out += "dependencies:\n"
+  if (python !== undefined) {
+    if (!isPlain(python)) return undefined
+    out += `  - ${python}\n`
+  }
+  for (const dependency of self.dependencies) {
+    if (!isPlain(dependency)) return undefined
+    out += `  - ${dependency}\n`
+  }
+  if (self.pip.length > 0) {
+    out += "  - pip:\n"
+    for (const line of self.pip) {
+      if (!isPlain(line)) return undefined
+      out += `      - ${line}\n`
+    }
+  }
+  return out
+}
+
+const rendered = memo.cache<string>()
+
+const renderText = (self: CondaSpecification): string =>
   stringify(
     {
       ...(self.name === undefined ? {} : { name: self.name }),
@@ -252,7 +304,9 @@ const describe = (node: unknown): string => {
  * @category codecs
  * @since 0.1.0
  */
-export const parse = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> => {
+export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> = memo.memoize((text) => parseText(text))
+
+const parseText = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> => {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const at = (offset: number | undefined, message: string, where?: string): ParseIssue.ParseIssue => {

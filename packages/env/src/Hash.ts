@@ -71,12 +71,34 @@ export type Json = null | boolean | number | string | ReadonlyArray<Json> | { re
  * @since 0.1.0
  */
 export const canonicalJson = (value: Json): string => {
+  // One pass into one string (no arrays of parts); keys are sorted only when they are not already.
   if (value === null || typeof value !== "object") return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${(value as ReadonlyArray<Json>).map(canonicalJson).join(",")}]`
+  if (Array.isArray(value)) {
+    let out = "["
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + ((canonicalJson(value[i] as Json) as string | undefined) ?? "")
+    return `${out}]`
+  }
   const record = value as { readonly [key: string]: Json | undefined }
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key] as Json)}`).join(",")}}`
+  const keys = Object.keys(record)
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort()
+      break
+    }
+  }
+  let out = "{"
+  let first = true
+  for (const key of keys) {
+    const field = record[key]
+    if (field === undefined) continue
+    out += `${first ? "" : ","}${SIMPLE_KEY.test(key) ? `"${key}"` : JSON.stringify(key)}:${canonicalJson(field)}`
+    first = false
+  }
+  return `${out}}`
 }
+
+/** Keys that `JSON.stringify` writes as they are, between quotes. */
+const SIMPLE_KEY = /^[A-Za-z0-9_$.-]*$/
 
 const sha256 = (content: string | Uint8Array): string => createHash("sha256").update(content).digest("hex")
 

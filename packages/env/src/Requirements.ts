@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as E from "fp-ts/lib/Either.js"
+import * as memo from "./internal/memo.js"
 import * as ParseIssue from "./ParseIssue.js"
 
 // -------------------------------------------------------------------------------------
@@ -259,7 +260,9 @@ const parseRequirement = (text: string, line: number, column: number): E.Either<
  * @category codecs
  * @since 0.1.0
  */
-export const parse = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> => {
+export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> = memo.memoize((text) => parseText(text))
+
+const parseText = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> => {
   const entries: Array<Entry> = []
   const issues: Array<ParseIssue.ParseIssue> = []
   for (const logical of joinLines(text)) {

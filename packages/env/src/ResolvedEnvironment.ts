@@ -329,6 +329,11 @@ export const withEnvironmentVariables: {
 export interface FromEstimatorOptions {
   /** See `Conda.FromEstimatorOptions.azuremlDefaults` (default `true`, as v1). */
   readonly azuremlDefaults?: boolean
+  /**
+   * The spec is known to pass `Validation.validate` without errors (a planner has just checked
+   * it), so its environment rules are not checked again (default `false`).
+   */
+  readonly validated?: boolean
 }
 
 const packageFields = (environment: Estimator.Environment): ReadonlyArray<readonly [string, boolean]> => [
@@ -361,9 +366,9 @@ export const fromEstimator = (
   options: FromEstimatorOptions = {}
 ): E.Either<ReadonlyArray<Validation.Issue>, ResolvedEnvironment> => {
   const environment = spec.environment
-  const issues: Array<Validation.Issue> = Validation.errors(Validation.validate(spec)).filter((issue) =>
-    issue.path === "environment" || issue.path.startsWith("environment.")
-  )
+  const issues: Array<Validation.Issue> = options.validated === true
+    ? []
+    : Validation.errors(Validation.validate(spec)).filter((issue) => issue.path === "environment" || issue.path.startsWith("environment."))
   const common = { docker: environment.docker, environmentVariables: {} }
 
   if (environment.registered !== undefined) {

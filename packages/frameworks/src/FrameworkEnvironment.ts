@@ -21,6 +21,7 @@ import * as Chainer from "./Chainer.js"
 import * as PyTorch from "./PyTorch.js"
 import * as SKLearn from "./SKLearn.js"
 import * as TensorFlow from "./TensorFlow.js"
+import * as memo from "./internal/memo.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -108,14 +109,14 @@ export const frameworkEnvironment = (framework: Framework.Framework, gpu: boolea
  * @category accessors
  * @since 0.1.0
  */
-export const packageName = (specification: string): string => {
+export const packageName: (specification: string) => string = memo.memoize((specification) => {
   const trimmed = specification.trim()
   const egg = /#egg=([^&\s]+)/.exec(trimmed)?.[1]
   const channel = trimmed.lastIndexOf("::")
   const source = egg ?? (channel === -1 ? trimmed : trimmed.slice(channel + 2))
   const name = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/.exec(source)?.[0] ?? source
   return name.toLowerCase().replace(/[-_.]+/g, "-")
-}
+})
 
 const pythonList = (names: ReadonlyArray<string>): string => `[${names.map((name) => `'${name}'`).join(", ")}]`
 

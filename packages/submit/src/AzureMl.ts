@@ -484,20 +484,21 @@ const commandWarnings = (prepared: Plan.Prepared): ReadonlyArray<Validation.Issu
  * @category compiling
  * @since 0.1.0
  */
-export const compile = (prepared: Plan.Prepared): Either.Either<Plan.AzureMlPlan, PlanError.PlanError> =>
-  Either.gen(function*() {
-    const ignored = yield* internalPrepare.checkCapabilities("azureml", prepared)
-    const environment = yield* internalPrepare.environmentOf("azureml", prepared, { azuremlDefaults: true })
-    const { requests, uploads } = toRequests(prepared, environment.environment, environment.variables)
-    return {
-      backend: "azureml" as const,
-      warnings: [...prepared.warnings, ...ignored, ...environment.warnings, ...commandWarnings(prepared)],
-      requests,
-      uploads,
-      jobName: jobName(prepared),
-      run: internalPrepare.runInfo(prepared)
-    }
+export const compile = (prepared: Plan.Prepared): Either.Either<Plan.AzureMlPlan, PlanError.PlanError> => {
+  const ignored = internalPrepare.checkCapabilities("azureml", prepared)
+  if (Either.isLeft(ignored)) return Either.left(ignored.left)
+  const environment = internalPrepare.environmentOf("azureml", prepared, { azuremlDefaults: true })
+  if (Either.isLeft(environment)) return Either.left(environment.left)
+  const { requests, uploads } = toRequests(prepared, environment.right.environment, environment.right.variables)
+  return Either.right({
+    backend: "azureml" as const,
+    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings, ...commandWarnings(prepared)],
+    requests,
+    uploads,
+    jobName: jobName(prepared),
+    run: internalPrepare.runInfo(prepared)
   })
+}
 
 /**
  * Plan `spec` for the azureml backend: decode, validate, read its files, compile.

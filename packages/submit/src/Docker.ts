@@ -41,7 +41,7 @@ import { Estimator } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import { BaseImages, Dockerfile, Hash, type ResolvedEnvironment } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
-import { Config, Effect, Either, Layer, Option, Stream } from "effect"
+import { Cause, Config, Effect, Either, Exit, Layer, Option, Stream } from "effect"
 import * as path from "node:path"
 import * as Backend from "./Backend.js"
 import * as contract from "./internal/contract.js"
@@ -409,30 +409,33 @@ export const compile = (
   prepared: Plan.Prepared,
   facts: Facts,
   options: Options = {}
-): Either.Either<Plan.DockerPlan, PlanError.PlanError> =>
-  Either.gen(function*() {
-    const ignored = yield* internalPrepare.checkCapabilities("docker", prepared)
-    const environment = yield* internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
-    const image = yield* toImage(prepared, environment.environment, options, facts.buildContext)
-    const create = yield* toContainerCreate(prepared, environment.variables, image.tag, options)
-    const unknown = typeof facts.imageExists === "object" ? facts.imageExists.unknown : undefined
-    const engineWarnings = unknown === undefined ? [] : [{
-      path: "environment",
-      code: "image-check-failed",
-      message: `Whether the image ${image.tag} is already built could not be checked (${unknown}), so the plan builds it.`,
-      hint: "Start the Docker engine (or set DOCKER_HOST) before running.",
-      severity: "warning" as const
-    }]
-    return {
-      backend: "docker" as const,
-      warnings: [...prepared.warnings, ...ignored, ...environment.warnings, ...image.warnings, ...engineWarnings],
-      image: { tag: image.tag, build: facts.imageExists !== true, dockerfile: image.dockerfile },
-      containers: [{ name: containerName(prepared.runId), create }],
-      imageBuild: image.build,
-      ...(image.registry === undefined ? {} : { registry: image.registry }),
-      run: internalPrepare.runInfo(prepared)
-    }
+): Either.Either<Plan.DockerPlan, PlanError.PlanError> => {
+  const ignored = internalPrepare.checkCapabilities("docker", prepared)
+  if (Either.isLeft(ignored)) return Either.left(ignored.left)
+  const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
+  if (Either.isLeft(environment)) return Either.left(environment.left)
+  const image = toImage(prepared, environment.right.environment, options, facts.buildContext)
+  if (Either.isLeft(image)) return Either.left(image.left)
+  const create = toContainerCreate(prepared, environment.right.variables, image.right.tag, options)
+  if (Either.isLeft(create)) return Either.left(create.left)
+  const unknown = typeof facts.imageExists === "object" ? facts.imageExists.unknown : undefined
+  const engineWarnings = unknown === undefined ? [] : [{
+    path: "environment",
+    code: "image-check-failed",
+    message: `Whether the image ${image.right.tag} is already built could not be checked (${unknown}), so the plan builds it.`,
+    hint: "Start the Docker engine (or set DOCKER_HOST) before running.",
+    severity: "warning" as const
+  }]
+  return Either.right({
+    backend: "docker" as const,
+    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings, ...image.right.warnings, ...engineWarnings],
+    image: { tag: image.right.tag, build: facts.imageExists !== true, dockerfile: image.right.dockerfile },
+    containers: [{ name: containerName(prepared.runId), create: create.right }],
+    imageBuild: image.right.build,
+    ...(image.right.registry === undefined ? {} : { registry: image.right.registry }),
+    run: internalPrepare.runInfo(prepared)
   })
+}
 
 const readBuildContext = (
   prepared: Plan.Prepared,
@@ -454,6 +457,56 @@ const readBuildContext = (
   })
 
 /**
+ * The docker plan of a prepared spec (see `Plan.prepare`): check the capabilities, read the
+ * build context, ask whether the image exists (`PlanContext.imageExists`, else
+ * `Options.imageExists`, else the engine), compile.
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const planPrepared = (
+  prepared: Plan.Prepared,
+  context: Backend.PlanContext,
+  options: Options = {}
+): Effect.Effect<Plan.DockerPlan, PlanError.PlanError, FileSystem.FileSystem> =>
+  Effect.suspend(() => {
+    // Capability errors first: there is no image to look for when the spec cannot run here.
+    const ignored = internalPrepare.checkCapabilities("docker", prepared)
+    if (Either.isLeft(ignored)) return Effect.fail(ignored.left)
+    const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
+    if (Either.isLeft(environment)) return Effect.fail(environment.left)
+    const resolved = environment.right.environment
+    return resolved._tag === "Build"
+      ? Effect.flatMap(readBuildContext(prepared, resolved.context), (buildContext) => withImage(prepared, resolved, context, options, buildContext))
+      : withImage(prepared, resolved, context, options, undefined)
+  })
+
+/** The rest of {@link planPrepared}: the image, whether the engine has it, the plan. */
+const withImage = (
+  prepared: Plan.Prepared,
+  environment: ResolvedEnvironment.ResolvedEnvironment,
+  context: Backend.PlanContext,
+  options: Options,
+  buildContext: { readonly [relativePath: string]: Uint8Array } | undefined
+): Effect.Effect<Plan.DockerPlan, PlanError.PlanError> => {
+  const image = toImage(prepared, environment, options, buildContext)
+  if (Either.isLeft(image)) return Effect.fail(image.left)
+  const check = context.imageExists ?? options.imageExists ?? dockerEngine.imageExists(options.dockerHost ?? dockerEngine.DEFAULT_DOCKER_HOST)
+  return internalPrepare.andThenExit(check(image.right.tag), (exit) => {
+    let imageExists: Facts["imageExists"]
+    if (Exit.isSuccess(exit)) {
+      imageExists = exit.value
+    } else {
+      const failure = Cause.failureOrCause(exit.cause)
+      if (Either.isRight(failure)) return Effect.failCause(failure.right as Cause.Cause<never>)
+      imageExists = { unknown: failure.left.reason }
+    }
+    const planned = compile(prepared, { imageExists, ...(buildContext === undefined ? {} : { buildContext }) }, options)
+    return Either.isRight(planned) ? Effect.succeed(planned.right) : Effect.fail(planned.left)
+  })
+}
+
+/**
  * Plan `spec` for the docker backend: decode, validate, read its files (and build context), ask
  * whether the image exists, compile.
  *
@@ -465,21 +518,7 @@ export const plan = (
   context: Backend.PlanContext,
   options: Options = {}
 ): Effect.Effect<Plan.DockerPlan, PlanError.PlanError, FileSystem.FileSystem> =>
-  Effect.gen(function*() {
-    const prepared = yield* internalPrepare.prepare("docker", spec, context)
-    // Capability errors first: there is no image to look for when the spec cannot run here.
-    yield* internalPrepare.checkCapabilities("docker", prepared)
-    const environment = yield* internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
-    const buildContext = environment.environment._tag === "Build"
-      ? yield* readBuildContext(prepared, environment.environment.context)
-      : undefined
-    const image = yield* toImage(prepared, environment.environment, options, buildContext)
-    const check = context.imageExists ?? options.imageExists ?? dockerEngine.imageExists(options.dockerHost ?? dockerEngine.DEFAULT_DOCKER_HOST)
-    const imageExists = yield* check(image.tag).pipe(
-      Effect.catchAll((cause) => Effect.succeed({ unknown: cause.reason }))
-    )
-    return yield* compile(prepared, { imageExists, ...(buildContext === undefined ? {} : { buildContext }) }, options)
-  })
+  Effect.flatMap(internalPrepare.prepare("docker", spec, context), (prepared) => planPrepared(prepared, context, options))
 
 // -------------------------------------------------------------------------------------
 // errors

@@ -4,7 +4,11 @@
  * variables included), the job's variables (secrets redacted) and the launch layout (every rank
  * with its node and local rank). It honours every field, so it fails only for an invalid spec.
  *
- * `compile` is pure; `plan` reads the spec's files.
+ * A dry run can also plan a spec for every backend at once ({@link planEvery}): the spec is
+ * decoded, validated and read once, then compiled by each backend, which gives the same plans
+ * and plan errors as each backend's own `plan`.
+ *
+ * `compile` is pure; `plan` and `planEvery` read the spec's files.
  *
  * @since 0.1.0
  */
@@ -12,9 +16,12 @@ import { Estimator } from "@estimator/core"
 import { RankLayout } from "@estimator/distributed"
 import { FileSystem } from "@effect/platform"
 import { Effect, Either, Layer } from "effect"
+import * as AzureMl from "./AzureMl.js"
 import * as Backend from "./Backend.js"
+import * as Docker from "./Docker.js"
 import * as contract from "./internal/contract.js"
 import * as internalPrepare from "./internal/prepare.js"
+import * as Local from "./Local.js"
 import type * as Plan from "./Plan.js"
 import type * as PlanError from "./PlanError.js"
 
@@ -76,6 +83,66 @@ export const plan = (
   context: Backend.PlanContext
 ): Effect.Effect<Plan.DryRunPlan, PlanError.PlanError, FileSystem.FileSystem> =>
   Effect.flatMap(internalPrepare.prepare("dry-run", spec, context), compile)
+
+/**
+ * Every backend's plan of one spec, or the plan error saying why that backend cannot run it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Plans {
+  readonly "dry-run": Either.Either<Plan.DryRunPlan, PlanError.PlanError>
+  readonly local: Either.Either<Plan.LocalPlan, PlanError.PlanError>
+  readonly docker: Either.Either<Plan.DockerPlan, PlanError.PlanError>
+  readonly azureml: Either.Either<Plan.AzureMlPlan, PlanError.PlanError>
+}
+
+/**
+ * Options of {@link planEvery}: those of the local and docker planners.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface PlanEveryOptions {
+  readonly local?: Local.Options
+  readonly docker?: Docker.Options
+}
+
+const refusedByEvery = (refusal: internalPrepare.Refusal): Plans => ({
+  "dry-run": Either.left(internalPrepare.invalidSpec("dry-run", refusal)),
+  local: Either.left(internalPrepare.invalidSpec("local", refusal)),
+  docker: Either.left(internalPrepare.invalidSpec("docker", refusal)),
+  azureml: Either.left(internalPrepare.invalidSpec("azureml", refusal))
+})
+
+/**
+ * Plan `spec` for every backend, preparing it once (decode, validate, read its files, resolve its
+ * environment) and compiling it for each: each entry equals what that backend's `plan` gives for
+ * the same context, except that the four plans share one run id. The docker entry asks whether
+ * its image exists as `Docker.plan` does (`PlanContext.imageExists`, else the docker options).
+ *
+ * @example
+ * const plans = yield* DryRun.planEvery(spec, { baseDirectory: "." })
+ * if (Either.isLeft(plans.local)) console.log(plans.local.left.message)
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const planEvery = (
+  spec: Estimator.Estimator,
+  context: Backend.PlanContext,
+  options: PlanEveryOptions = {}
+): Effect.Effect<Plans, never, FileSystem.FileSystem> =>
+  Effect.matchEffect(internalPrepare.prepareAny(spec, context), {
+    onFailure: (refusal) => Effect.succeed(refusedByEvery(refusal)),
+    onSuccess: (prepared) =>
+      Effect.map(Effect.either(Docker.planPrepared(prepared, context, options.docker)), (docker): Plans => ({
+        "dry-run": compile(prepared),
+        local: Local.compile(prepared, options.local),
+        docker,
+        azureml: AzureMl.compile(prepared)
+      }))
+  })
 
 // -------------------------------------------------------------------------------------
 // layers

@@ -187,18 +187,20 @@ export const toProcesses = (
  * @category compiling
  * @since 0.1.0
  */
-export const compile = (prepared: Plan.Prepared, options: Options = {}): Either.Either<Plan.LocalPlan, PlanError.PlanError> =>
-  Either.gen(function*() {
-    const ignored = yield* internalPrepare.checkCapabilities("local", prepared)
-    const environment = yield* internalPrepare.environmentOf("local", prepared, { azuremlDefaults: false })
-    const processes = yield* toProcesses(prepared, environment.variables, options)
-    return {
-      backend: "local" as const,
-      warnings: [...prepared.warnings, ...ignored, ...environment.warnings],
-      processes,
-      run: internalPrepare.runInfo(prepared)
-    }
+export const compile = (prepared: Plan.Prepared, options: Options = {}): Either.Either<Plan.LocalPlan, PlanError.PlanError> => {
+  const ignored = internalPrepare.checkCapabilities("local", prepared)
+  if (Either.isLeft(ignored)) return Either.left(ignored.left)
+  const environment = internalPrepare.environmentOf("local", prepared, { azuremlDefaults: false })
+  if (Either.isLeft(environment)) return Either.left(environment.left)
+  const processes = toProcesses(prepared, environment.right.variables, options)
+  if (Either.isLeft(processes)) return Either.left(processes.left)
+  return Either.right({
+    backend: "local" as const,
+    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings],
+    processes: processes.right,
+    run: internalPrepare.runInfo(prepared)
   })
+}
 
 /**
  * Plan `spec` for the local backend: decode, validate, read its files, compile.

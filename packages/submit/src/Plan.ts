@@ -9,14 +9,21 @@
  * the snapshot goes, which variables are secrets, what to upload). Secret values never appear
  * in a plan: variables fed from a `Secret` show `Secret.REDACTED` and `execute` resolves them.
  *
- * Nothing in this module performs IO.
+ * {@link prepare} is the first half of every plan, done once: it decodes and validates the spec and
+ * reads the files it names (through the `FileSystem` service). Each backend's `compile` turns the
+ * prepared spec into its plan; `DryRun.planEvery` does it for every backend. Nothing else in this
+ * module performs IO.
  *
  * @since 0.1.0
  */
 import type { Estimator, Secret, Validation } from "@estimator/core"
 import type { ResolvedEnvironment } from "@estimator/env"
 import type { RankLayout } from "@estimator/distributed"
-import type { BackendName, Workspace } from "./Backend.js"
+import type { FileSystem } from "@effect/platform"
+import type { Effect } from "effect"
+import type { BackendName, PlanContext, Workspace } from "./Backend.js"
+import * as internalPrepare from "./internal/prepare.js"
+import type * as PlanError from "./PlanError.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -295,6 +302,27 @@ export type Json =
     readonly environmentVariables: Variables
     readonly launch: Launch
   }
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Prepare a spec once for any backend: decode and validate it (every issue at once), draw the
+ * run id, resolve the directories and read what it names on disk. Compile the result for a
+ * backend with `DryRun.compile`, `Local.compile`, `Docker.compile` or `AzureMl.compile` (the same
+ * plan as that backend's `plan`), or use `DryRun.planEvery` for all of them. A spec that cannot
+ * be prepared is refused by every backend alike: the `InvalidSpec` names `backend`
+ * (default `dry-run`).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const prepare = (
+  spec: Estimator.Estimator,
+  context: PlanContext,
+  backend: BackendName = "dry-run"
+): Effect.Effect<Prepared, PlanError.PlanError, FileSystem.FileSystem> => internalPrepare.prepare(backend, spec, context)
 
 // -------------------------------------------------------------------------------------
 // codecs

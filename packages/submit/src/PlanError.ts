@@ -62,6 +62,18 @@ const render = (headline: string, fields: PlanErrorFields): string =>
  * @since 0.1.0
  */
 export class InvalidSpec extends Data.TaggedError("InvalidSpec")<PlanErrorFields> {
+  constructor(fields: PlanErrorFields) {
+    // A plan error is an answer about the spec, not a fault in the program: its stack would say
+    // nothing, and capturing it is most of the cost of a refusal. The limit is restored at once.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(fields)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  }
+
   /**
    * @since 0.1.0
    */
@@ -81,6 +93,18 @@ export class InvalidSpec extends Data.TaggedError("InvalidSpec")<PlanErrorFields
  * @since 0.1.0
  */
 export class Unsupported extends Data.TaggedError("Unsupported")<PlanErrorFields> {
+  constructor(fields: PlanErrorFields) {
+    // A plan error is an answer about the spec, not a fault in the program: its stack would say
+    // nothing, and capturing it is most of the cost of a refusal. The limit is restored at once.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(fields)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  }
+
   /**
    * @since 0.1.0
    */

@@ -46,9 +46,18 @@ export interface FileSystemOptions {
   readonly assumeExists?: boolean
 }
 
-const notFound = (method: string, target: string): PlatformError.PlatformError =>
-  // The fields are valid by construction: skip the schema check, the costly part of building the error.
-  new PlatformError.SystemError({ reason: "NotFound", module: "FileSystem", method, pathOrDescriptor: target, description: "no such file or directory" }, { disableValidation: true })
+const notFound = (method: string, target: string): PlatformError.PlatformError => {
+  // The fields are valid by construction: skip the schema check. A missing file is an answer, not
+  // a fault, so the error carries no stack (capturing one is most of its cost); the limit is
+  // restored at once.
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new PlatformError.SystemError({ reason: "NotFound", module: "FileSystem", method, pathOrDescriptor: target, description: "no such file or directory" }, { disableValidation: true })
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
 
 const info = (type: FileSystem.File.Type, size: number): FileSystem.File.Info => ({
   type,
@@ -301,7 +310,8 @@ export const defaultContext: Backend.PlanContext = {
 
 /**
  * Every backend's plan envelope (or plan error) for `spec`, keyed by backend name, for snapshot
- * tests. Reads the spec's files through the `FileSystem` in context (e.g. {@link fileSystem}).
+ * tests (`DryRun.planEvery`: one preparation, the four plans share its run id; the Docker engine is
+ * never asked). Reads the spec's files through the `FileSystem` in context (e.g. {@link fileSystem}).
  *
  * @category constructors
  * @since 0.1.0
@@ -310,11 +320,15 @@ export const planAll = (
   spec: Estimator.Estimator,
   context: Backend.PlanContext = defaultContext
 ): Effect.Effect<{ readonly [B in Backend.BackendName]: PlanOutcome }, never, FileSystem.FileSystem> =>
-  Effect.gen(function*() {
-    const outcomes: Partial<Record<Backend.BackendName, PlanOutcome>> = {}
-    for (const name of Backend.names) {
-      const result = yield* Effect.either(plannerOf(name)(spec, context))
-      outcomes[name] = Either.isRight(result) ? { ok: Plan.toJson(result.right) } : { error: PlanError.toJson(result.left) }
-    }
-    return outcomes as { readonly [B in Backend.BackendName]: PlanOutcome }
-  })
+  Effect.map(
+    DryRun.planEvery(spec, context, { docker: { imageExists: () => Effect.succeed(false) } }),
+    (plans) => ({
+      "dry-run": outcome(plans["dry-run"]),
+      local: outcome(plans.local),
+      docker: outcome(plans.docker),
+      azureml: outcome(plans.azureml)
+    })
+  )
+
+const outcome = (result: Either.Either<Plan.Plan, PlanError.PlanError>): PlanOutcome =>
+  Either.isRight(result) ? { ok: Plan.toJson(result.right) } : { error: PlanError.toJson(result.left) }

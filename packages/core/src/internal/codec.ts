@@ -256,3 +256,143 @@ export const report = (errors: t.Errors): ReadonlyArray<{ readonly path: string;
       message: error.message ?? `expected ${last?.type.name ?? "a value"}, got ${describeValue(error.value)}`
     }
   })
+
+// -------------------------------------------------------------------------------------
+// fast decoding
+// -------------------------------------------------------------------------------------
+
+/** "The fast path is not sure": the value is decoded again by the io-ts codec, which decides. */
+const FAIL: unique symbol = Symbol("FAIL")
+
+/**
+ * The JavaScript source of a decoder for the codec tree: one function per object, array, record
+ * and union type, reading each field by its literal name so that the engine can keep every access
+ * monomorphic (a generic walker reads fields by a variable key and is several times slower). Each
+ * function returns exactly what `type.decode` returns on success — the same new objects with the
+ * same key order (required fields, then the optional ones present), and the input's own arrays
+ * and records when nothing in them changed — and `FAIL` on anything else, so io-ts decides every
+ * error (and every oddity, such as an inherited field).
+ */
+const decoderSource = (root: t.Mixed): { readonly source: string; readonly constants: ReadonlyArray<unknown> } => {
+  const functions: Array<string> = []
+  const constants: Array<unknown> = []
+  const names = new Map<t.Mixed, string>()
+  const constant = (value: unknown): string => {
+    constants.push(value)
+    return `c${constants.length - 1}`
+  }
+  const isRecordTest = (x: string) => `(typeof ${x} !== "object" || ${x} === null || Array.isArray(${x}))`
+
+  /** Statements that check `x` and leave its decoded value in `y`; `FAIL` is returned on failure. */
+  const check = (type: t.Mixed, x: string, y: string): string => {
+    if (type === number) return `if (typeof ${x} !== "number" || !Number.isFinite(${x})) return FAIL; const ${y} = ${x};`
+    const tagged = type as t.Mixed & { readonly _tag?: string }
+    switch (tagged._tag) {
+      case "StringType":
+        return `if (typeof ${x} !== "string") return FAIL; const ${y} = ${x};`
+      case "BooleanType":
+        return `if (typeof ${x} !== "boolean") return FAIL; const ${y} = ${x};`
+      case "LiteralType":
+        return `if (${x} !== ${JSON.stringify((type as t.LiteralC<string | number | boolean>).value)}) return FAIL; const ${y} = ${x};`
+      case "KeyofType":
+        return `if (typeof ${x} !== "string" || !hasOwn.call(${constant((type as t.KeyofC<Record<string, unknown>>).keys)}, ${x})) return FAIL; const ${y} = ${x};`
+    }
+    return `const ${y} = ${decoder(type)}(${x}); if (${y} === FAIL) return FAIL;`
+  }
+
+  /** The name of a generated function that decodes `type`, a primitive one included. */
+  const standalone = (type: t.Mixed): string => {
+    const tagged = type as t.Mixed & { readonly _tag?: string }
+    if (type !== number && !["StringType", "BooleanType", "LiteralType", "KeyofType"].includes(tagged._tag ?? "")) return decoder(type)
+    const name = `p${functions.length}`
+    functions.push(`function ${name}(u) {\n${check(type, "u", "y")}\nreturn y;\n}`)
+    return name
+  }
+
+  /** The name of the generated function that decodes `type`. */
+  const decoder = (type: t.Mixed): string => {
+    const known = names.get(type)
+    if (known !== undefined) return known
+    const name = `d${names.size}`
+    names.set(type, name)
+    const tagged = type as t.Mixed & { readonly _tag?: string }
+    let body: string
+    if (type instanceof StrictType) {
+      const required = Object.entries(type.required as t.Props)
+      const optional = Object.entries(type.optional as t.Props)
+      const known = constant(new Set([...required, ...optional].map(([key]) => key)))
+      const lines = [`if ${isRecordTest("u")} return FAIL;`, `let count = ${required.length};`]
+      required.forEach(([key, codec], i) => {
+        lines.push(`if (!hasOwn.call(u, ${JSON.stringify(key)})) return FAIL;`, `const x${i} = u[${JSON.stringify(key)}];`, check(codec, `x${i}`, `r${i}`))
+      })
+      optional.forEach(([key, codec], i) => {
+        lines.push(
+          `let o${i};`,
+          `if (hasOwn.call(u, ${JSON.stringify(key)})) {`,
+          `const z${i} = u[${JSON.stringify(key)}];`,
+          check(codec, `z${i}`, `w${i}`),
+          `o${i} = w${i}; count++;`,
+          `} else if (${JSON.stringify(key)} in u) return FAIL;`
+        )
+      })
+      // Every field decoded is an own one (an inherited field is left to io-ts), so when there
+      // are as many own keys as fields decoded, none is unknown.
+      lines.push(`const keys = Object.keys(u);`, `if (keys.length !== count) { for (const key of keys) if (!${known}.has(key)) return FAIL; }`)
+      lines.push(`const result = { ${required.map(([key], i) => `${JSON.stringify(key)}: r${i}`).join(", ")} };`)
+      optional.forEach(([key], i) => lines.push(`if (o${i} !== undefined) result[${JSON.stringify(key)}] = o${i};`))
+      lines.push("return result;")
+      body = lines.join("\n")
+    } else if (type instanceof TaggedUnionType) {
+      const cases = type.members.map((member) => `case ${JSON.stringify((member.required["_tag"] as t.LiteralC<string>).value)}: return ${decoder(member)}(u);`)
+      body = `if ${isRecordTest("u")} return FAIL;\nswitch (u._tag) {\n${cases.join("\n")}\ndefault: return FAIL;\n}`
+    } else if (type instanceof OneOfType) {
+      // The alternatives of this codec exclude one another (by type, \`_tag\` or \`source\`), so the
+      // first one that decodes is the one io-ts picks.
+      body = type.alternatives.map((alternative, i) => `const v${i} = ${standalone(alternative)}(u); if (v${i} !== FAIL) return v${i};`).join("\n") + "\nreturn FAIL;"
+    } else if (tagged._tag === "ReadonlyArrayType") {
+      body = `if (!Array.isArray(u)) return FAIL;
+let out = u;
+for (let i = 0; i < u.length; i++) {
+const x = u[i];
+${check((type as t.ReadonlyArrayC<t.Mixed>).type, "x", "y")}
+if (y !== x) { if (out === u) out = u.slice(); out[i] = y; }
+}
+return out;`
+    } else if (tagged._tag === "DictionaryType" && (type as t.RecordC<t.Mixed, t.Mixed>).domain === t.string) {
+      body = `if ${isRecordTest("u")} return FAIL;
+const keys = Object.keys(u);
+let changed;
+for (let i = 0; i < keys.length; i++) {
+const key = keys[i];
+const x = u[key];
+${check((type as t.RecordC<t.Mixed, t.Mixed>).codomain, "x", "y")}
+if (changed === undefined && y !== x) { changed = {}; for (let j = 0; j < i; j++) changed[keys[j]] = u[keys[j]]; }
+if (changed !== undefined) changed[key] = y;
+}
+return changed === undefined ? u : changed;`
+    } else {
+      throw new Error(`codec: no fast decoder for io-ts type ${type.name} (${String(tagged._tag)})`)
+    }
+    functions.push(`function ${name}(u) {\n${body}\n}`)
+    return name
+  }
+
+  const entry = decoder(root)
+  return { source: `${functions.join("\n")}\nreturn ${entry};`, constants }
+}
+
+const fastEstimator: (u: unknown) => unknown = (() => {
+  const { constants, source } = decoderSource(Estimator)
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function("FAIL", "hasOwn", ...constants.map((_, i) => `c${i}`), source)(FAIL, Object.prototype.hasOwnProperty, ...constants)
+})()
+
+/**
+ * `Estimator.decode(input)` when it succeeds, else `undefined` (decode with io-ts for the errors).
+ *
+ * @internal
+ */
+export const decodeFast = (input: unknown): Model.Estimator | undefined => {
+  const value = fastEstimator(input)
+  return value === FAIL ? undefined : (value as Model.Estimator)
+}

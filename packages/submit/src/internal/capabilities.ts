@@ -6,7 +6,7 @@
  * @internal
  */
 import { Estimator } from "@estimator/core"
-import type { Validation } from "@estimator/core"
+import type { Data, Validation } from "@estimator/core"
 import type { BackendName, Capabilities, Capability, Feature, Support } from "../Backend.js"
 import type { PlanIssue } from "../PlanError.js"
 
@@ -159,29 +159,35 @@ export const table: { readonly [B in BackendName]: Capabilities } = {
 
 const EXECUTING: ReadonlyArray<BackendName> = ["local", "docker", "azureml"]
 
+const supporting = Object.fromEntries(
+  (Object.keys(features) as ReadonlyArray<Feature>).map((feature) => [feature, EXECUTING.filter((backend) => table[backend][feature].support === "supported")])
+) as unknown as { readonly [F in Feature]: ReadonlyArray<BackendName> }
+
 /**
  * The backends (other than dry-run) whose table says `supported` for `feature`.
  *
  * @internal
  */
-export const supportingBackends = (feature: Feature): ReadonlyArray<BackendName> =>
-  EXECUTING.filter((backend) => table[backend][feature].support === "supported")
+export const supportingBackends = (feature: Feature): ReadonlyArray<BackendName> => supporting[feature]
 
 /**
- * One place where a spec uses a feature: the field's path and what it holds.
+ * One place where a spec uses a feature: the field's path and what it holds (rendered only for
+ * the issues that quote it).
  *
  * @internal
  */
 export interface Usage {
   readonly feature: Feature
   readonly path: string
-  readonly what: string
+  readonly what: () => string
 }
 
 const WORD_CHARACTER = /[A-Za-z0-9_]/
 
 const renderLiteral = (value: string | number | boolean): string =>
   Estimator.renderArgument(value, () => "")
+
+const usage = (feature: Feature, path: string, what: () => string): Usage => ({ feature, path, what })
 
 /**
  * Every use of a feature in a (valid) spec, in field order.
@@ -190,99 +196,115 @@ const renderLiteral = (value: string | number | boolean): string =>
  */
 export const usages = (spec: Estimator.Estimator): ReadonlyArray<Usage> => {
   const out: Array<Usage> = []
-  const use = (feature: Feature, path: string, what: string) => out.push({ feature, path, what })
   const compute = spec.compute
   switch (compute._tag) {
     case "Local":
-      use("compute.local", "compute", "compute is Local")
+      out.push(usage("compute.local", "compute", () => "compute is Local"))
       break
     case "Cluster":
-      use("compute.cluster", "compute", `compute is the cluster "${compute.name}"`)
+      out.push(usage("compute.cluster", "compute", () => `compute is the cluster "${compute.name}"`))
       break
     case "Serverless":
-      use("compute.serverless", "compute", `compute is serverless ${compute.vmSize ?? "(default instance type)"}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`)
+      out.push(usage("compute.serverless", "compute", () => `compute is serverless ${compute.vmSize ?? "(default instance type)"}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`))
       break
   }
-  if (spec.nodeCount > 1) use("nodeCount", "nodeCount", `nodeCount is ${spec.nodeCount}`)
-  if (spec.processCountPerNode > 1) use("processCountPerNode", "processCountPerNode", `processCountPerNode is ${spec.processCountPerNode}`)
+  if (spec.nodeCount > 1) out.push(usage("nodeCount", "nodeCount", () => `nodeCount is ${spec.nodeCount}`))
+  if (spec.processCountPerNode > 1) out.push(usage("processCountPerNode", "processCountPerNode", () => `processCountPerNode is ${spec.processCountPerNode}`))
   const distribution = spec.distribution
   if (distribution._tag === "TensorFlow") {
     const tasks = distribution.workerCount + distribution.parameterServerCount
     if (tasks > spec.nodeCount) {
-      use("tensorFlowTasks", "distribution", `the TensorFlow job has ${distribution.workerCount} worker(s) and ${distribution.parameterServerCount} parameter server(s) on ${spec.nodeCount} node(s)`)
+      out.push(usage("tensorFlowTasks", "distribution", () => `the TensorFlow job has ${distribution.workerCount} worker(s) and ${distribution.parameterServerCount} parameter server(s) on ${spec.nodeCount} node(s)`))
     }
   }
-  if (spec.gpu) use("gpu", "gpu", "gpu is true")
+  if (spec.gpu) out.push(usage("gpu", "gpu", () => "gpu is true"))
   const environment = spec.environment
-  if (!environment.docker) use("environment.noDocker", "environment.docker", "environment.docker is false")
-  if (environment.image !== undefined) {
-    use("environment.image", "environment.image", `environment.image is "${environment.image.name}"`)
-    if (environment.image.registry?.password !== undefined) {
-      use("environment.registryCredentials", "environment.image.registry.password", `the registry ${environment.image.registry.address} has a password`)
+  if (!environment.docker) out.push(usage("environment.noDocker", "environment.docker", () => "environment.docker is false"))
+  const image = environment.image
+  if (image !== undefined) {
+    out.push(usage("environment.image", "environment.image", () => `environment.image is "${image.name}"`))
+    const registry = image.registry
+    if (registry?.password !== undefined) {
+      out.push(usage("environment.registryCredentials", "environment.image.registry.password", () => `the registry ${registry.address} has a password`))
     }
   }
-  if (environment.build !== undefined) use("environment.build", "environment.build", `environment.build is the context "${environment.build.context}"`)
-  if (environment.registered !== undefined) use("environment.registered", "environment.registered", `environment.registered is "${environment.registered.name}"`)
-  if (!environment.userManagedPython && environment.registered === undefined) {
-    if (environment.condaPackages.length > 0) use("environment.packages", "environment.condaPackages", `environment.condaPackages lists ${environment.condaPackages.join(", ")}`)
-    if (environment.pipPackages.length > 0) use("environment.packages", "environment.pipPackages", `environment.pipPackages lists ${environment.pipPackages.join(", ")}`)
-    if (environment.condaFile !== undefined) use("environment.packages", "environment.condaFile", `environment.condaFile is "${environment.condaFile}"`)
-    if (environment.pipRequirementsFile !== undefined) use("environment.packages", "environment.pipRequirementsFile", `environment.pipRequirementsFile is "${environment.pipRequirementsFile}"`)
-    if (spec.framework !== undefined && environment.condaFile === undefined && environment.build === undefined) {
-      use("environment.packages", "framework", `the ${spec.framework.name} ${spec.framework.version} framework installs its packages`)
+  const build = environment.build
+  if (build !== undefined) out.push(usage("environment.build", "environment.build", () => `environment.build is the context "${build.context}"`))
+  const registered = environment.registered
+  if (registered !== undefined) out.push(usage("environment.registered", "environment.registered", () => `environment.registered is "${registered.name}"`))
+  if (!environment.userManagedPython && registered === undefined) {
+    if (environment.condaPackages.length > 0) out.push(usage("environment.packages", "environment.condaPackages", () => `environment.condaPackages lists ${environment.condaPackages.join(", ")}`))
+    if (environment.pipPackages.length > 0) out.push(usage("environment.packages", "environment.pipPackages", () => `environment.pipPackages lists ${environment.pipPackages.join(", ")}`))
+    const condaFile = environment.condaFile
+    if (condaFile !== undefined) out.push(usage("environment.packages", "environment.condaFile", () => `environment.condaFile is "${condaFile}"`))
+    const requirementsFile = environment.pipRequirementsFile
+    if (requirementsFile !== undefined) out.push(usage("environment.packages", "environment.pipRequirementsFile", () => `environment.pipRequirementsFile is "${requirementsFile}"`))
+    const framework = spec.framework
+    if (framework !== undefined && condaFile === undefined && build === undefined) {
+      out.push(usage("environment.packages", "framework", () => `the ${framework.name} ${framework.version} framework installs its packages`))
     }
   }
-  if (spec.shmSize !== undefined) use("shmSize", "shmSize", `shmSize is "${spec.shmSize}"`)
-  if (spec.dockerArgs !== undefined) use("dockerArgs", "dockerArgs", `dockerArgs is "${spec.dockerArgs}"`)
-  if (spec.maxRunDurationSeconds !== undefined) use("maxRunDuration", "maxRunDurationSeconds", `maxRunDurationSeconds is ${spec.maxRunDurationSeconds}`)
+  const shmSize = spec.shmSize
+  if (shmSize !== undefined) out.push(usage("shmSize", "shmSize", () => `shmSize is "${shmSize}"`))
+  const dockerArgs = spec.dockerArgs
+  if (dockerArgs !== undefined) out.push(usage("dockerArgs", "dockerArgs", () => `dockerArgs is "${dockerArgs}"`))
+  const maxRunDuration = spec.maxRunDurationSeconds
+  if (maxRunDuration !== undefined) out.push(usage("maxRunDuration", "maxRunDurationSeconds", () => `maxRunDurationSeconds is ${maxRunDuration}`))
   for (const name of Object.keys(spec.secretEnvironmentVariables)) {
-    use("secretEnvironmentVariables", `secretEnvironmentVariables.${name}`, `${name} is a secret environment variable`)
+    out.push(usage("secretEnvironmentVariables", `secretEnvironmentVariables.${name}`, () => `${name} is a secret environment variable`))
   }
-  if (spec.command !== undefined) {
-    use("command", "command", "the job runs a command")
-    if (!WORD_CHARACTER.test(spec.command)) use("commandWithoutWordCharacter", "command", `command ${JSON.stringify(spec.command)} has no letter, digit or underscore`)
+  const command = spec.command
+  if (command !== undefined) {
+    out.push(usage("command", "command", () => "the job runs a command"))
+    if (!WORD_CHARACTER.test(command)) out.push(usage("commandWithoutWordCharacter", "command", () => `command ${JSON.stringify(command)} has no letter, digit or underscore`))
   }
-  spec.arguments.forEach((argument, index) => {
+  const args = spec.arguments
+  for (let index = 0; index < args.length; index++) {
+    const argument = args[index]
     if (typeof argument === "string" && argument.includes("${{")) {
-      use("argumentWithTemplate", `arguments[${index}]`, `arguments[${index}] contains "\${{"`)
+      out.push(usage("argumentWithTemplate", `arguments[${index}]`, () => `arguments[${index}] contains "\${{"`))
     }
-  })
-  const inputs = Estimator.effectiveInputs(spec)
-  for (const [name, input] of Object.entries(inputs)) {
+  }
+  const inputs = spec.resumeFrom === undefined ? spec.inputs : Estimator.effectiveInputs(spec)
+  for (const name of Object.keys(inputs)) {
+    const input = inputs[name] as Data.Input
     const fromResume = spec.resumeFrom !== undefined && name === Estimator.RESUME_FROM_INPUT && !(name in spec.inputs)
     const path = fromResume ? "resumeFrom" : `inputs.${name}`
     const label = fromResume ? "resumeFrom" : `the input "${name}"`
     if (input._tag === "Literal") {
-      use("inputs.literal", path, `${label} is a literal`)
-      if (!WORD_CHARACTER.test(renderLiteral(input.value))) {
-        use("inputs.literalWithoutWordCharacter", path, `${label} is the literal ${JSON.stringify(renderLiteral(input.value))}, which has no letter, digit or underscore`)
+      out.push(usage("inputs.literal", path, () => `${label} is a literal`))
+      const literal = renderLiteral(input.value)
+      if (!WORD_CHARACTER.test(literal)) {
+        out.push(usage("inputs.literalWithoutWordCharacter", path, () => `${label} is the literal ${JSON.stringify(literal)}, which has no letter, digit or underscore`))
       }
       continue
     }
     const source = input.source
     switch (source._tag) {
       case "LocalPath":
-        use("inputs.localPath", path, `${label} reads the local path "${source.path}"`)
+        out.push(usage("inputs.localPath", path, () => `${label} reads the local path "${source.path}"`))
         break
       case "Datastore":
-        use("inputs.datastore", path, `${label} reads ${source.datastore}:${source.path}`)
+        out.push(usage("inputs.datastore", path, () => `${label} reads ${source.datastore}:${source.path}`))
         break
       case "DataAsset":
-        use("inputs.dataAsset", path, `${label} reads the data asset "${source.name}"`)
+        out.push(usage("inputs.dataAsset", path, () => `${label} reads the data asset "${source.name}"`))
         break
       case "Uri":
-        use("inputs.uri", path, `${label} reads ${source.uri}`)
+        out.push(usage("inputs.uri", path, () => `${label} reads ${source.uri}`))
         break
     }
   }
-  for (const [name, output] of Object.entries(spec.outputs)) {
-    if (output.destination !== undefined) use("outputs.destination", `outputs.${name}.destination`, `the output "${name}" has a destination`)
+  for (const name of Object.keys(spec.outputs)) {
+    const output = spec.outputs[name] as Data.Output
+    if (output.destination !== undefined) out.push(usage("outputs.destination", `outputs.${name}.destination`, () => `the output "${name}" has a destination`))
     if (output.assetName !== undefined || output.assetVersion !== undefined) {
-      use("outputs.asset", `outputs.${name}.${output.assetName !== undefined ? "assetName" : "assetVersion"}`, `the output "${name}" names a data asset`)
+      out.push(usage("outputs.asset", `outputs.${name}.${output.assetName !== undefined ? "assetName" : "assetVersion"}`, () => `the output "${name}" names a data asset`))
     }
   }
-  if (spec.sourceDirectoryDatastore !== undefined) {
-    use("sourceDirectoryDatastore", "sourceDirectoryDatastore", `sourceDirectoryDatastore is "${spec.sourceDirectoryDatastore}"`)
+  const sourceDatastore = spec.sourceDirectoryDatastore
+  if (sourceDatastore !== undefined) {
+    out.push(usage("sourceDirectoryDatastore", "sourceDirectoryDatastore", () => `sourceDirectoryDatastore is "${sourceDatastore}"`))
   }
   return out
 }
@@ -292,24 +314,29 @@ const CODES: { readonly [S in Exclude<Support, "supported">]: string } = {
   ignored: "ignored-by-backend"
 }
 
+/** Per backend and feature, the other backends that support it, as the hints name them. */
+const elsewhere = Object.fromEntries(EXECUTING.concat(["dry-run"]).map((backend) => [
+  backend,
+  Object.fromEntries((Object.keys(features) as ReadonlyArray<Feature>).map((feature) => [feature, supporting[feature].filter((b) => b !== backend).join(" or ")]))
+])) as unknown as { readonly [B in BackendName]: { readonly [F in Feature]: string } }
+
 const issueFor = (backend: BackendName, usage: Usage, support: Exclude<Support, "supported">): PlanIssue => {
   const capability = table[backend][usage.feature]
-  const backends = supportingBackends(usage.feature)
-  const elsewhere = backends.filter((b) => b !== backend)
+  const others = elsewhere[backend][usage.feature]
   const hint = support === "unsupported"
-    ? elsewhere.length > 0
-      ? `Use --backend ${elsewhere.join(" or ")}, or change ${usage.path}.`
+    ? others !== ""
+      ? `Use --backend ${others}, or change ${usage.path}.`
       : `Remove ${usage.path}: no backend can honour it.`
-    : elsewhere.length > 0
-    ? `It takes effect with --backend ${elsewhere.join(" or ")}.`
+    : others !== ""
+    ? `It takes effect with --backend ${others}.`
     : `Remove ${usage.path} to silence this warning.`
   return {
     path: usage.path,
     code: CODES[support],
-    message: `${usage.what}: ${capability.note}.`,
+    message: `${usage.what()}: ${capability.note}.`,
     hint,
     severity: support === "unsupported" ? "error" : "warning",
-    backends
+    backends: supporting[usage.feature]
   }
 }
 
@@ -321,11 +348,23 @@ const issueFor = (backend: BackendName, usage: Usage, support: Exclude<Support, 
 export const check = (
   backend: BackendName,
   spec: Estimator.Estimator
+): { readonly errors: ReadonlyArray<PlanIssue>; readonly warnings: ReadonlyArray<Validation.Issue> } =>
+  checkUsages(backend, usages(spec))
+
+/**
+ * {@link check} on the usages of a spec, so that checking several backends finds them once.
+ *
+ * @internal
+ */
+export const checkUsages = (
+  backend: BackendName,
+  found: ReadonlyArray<Usage>
 ): { readonly errors: ReadonlyArray<PlanIssue>; readonly warnings: ReadonlyArray<Validation.Issue> } => {
   const errors: Array<PlanIssue> = []
   const warnings: Array<PlanIssue> = []
-  for (const usage of usages(spec)) {
-    const support = table[backend][usage.feature].support
+  const capabilities = table[backend]
+  for (const usage of found) {
+    const support = capabilities[usage.feature].support
     if (support === "unsupported") errors.push(issueFor(backend, usage, support))
     else if (support === "ignored") warnings.push(issueFor(backend, usage, support))
   }

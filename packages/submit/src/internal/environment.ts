@@ -21,7 +21,8 @@ export interface JobEnvironment {
 }
 
 /**
- * Resolve the environment of a prepared spec; `azuremlDefaults` adds `azureml-defaults` to pip
+ * Resolve the environment of a spec (`validated`: it passed validation, so its environment rules
+ * are not checked again); `azuremlDefaults` adds `azureml-defaults` to pip
  * lists as v1 did (wanted on Azure ML, not in a local image).
  *
  * @internal
@@ -29,9 +30,9 @@ export interface JobEnvironment {
 export const resolve = (
   spec: Estimator.Estimator,
   files: { readonly [relativePath: string]: string },
-  options: { readonly azuremlDefaults: boolean }
+  options: { readonly azuremlDefaults: boolean; readonly validated?: boolean }
 ): Either.Either<JobEnvironment, ReadonlyArray<Validation.Issue>> => {
-  const resolved = ResolvedEnvironment.fromEstimator(spec, files, { azuremlDefaults: options.azuremlDefaults })
+  const resolved = ResolvedEnvironment.fromEstimator(spec, files, { azuremlDefaults: options.azuremlDefaults, validated: options.validated ?? false })
   if (resolved._tag === "Left") return Either.left(resolved.left)
   const effective = FrameworkEnvironment.effectivePackages(spec)
   let environment = resolved.right

@@ -6,8 +6,11 @@
  * @internal
  */
 import { Estimator, Validation } from "@estimator/core"
+import type { Data } from "@estimator/core"
+import { Hash } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
-import { Effect, Either } from "effect"
+import type { Error as PlatformError } from "@effect/platform"
+import { Cause, Effect, Either, Exit } from "effect"
 import * as path from "node:path"
 import { createHash } from "node:crypto"
 import * as Backend from "../Backend.js"
@@ -35,11 +38,7 @@ const warning = (path: string, code: string, message: string, hint: string): Val
   severity: "warning"
 })
 
-const fail = (
-  backend: Backend.BackendName,
-  issues: ReadonlyArray<PlanError.PlanIssue>,
-  warnings: ReadonlyArray<Validation.Issue>
-): Effect.Effect<never, PlanError.PlanError> => Effect.fail(new PlanError.InvalidSpec({ backend, issues, warnings }))
+const DEFAULT_RUNS_DIRECTORY = path.join(".estimator", "runs")
 
 /**
  * SHA-256 of the spec's canonical JSON (keys sorted): the same for the same spec whatever the key order.
@@ -47,45 +46,240 @@ const fail = (
  * @internal
  */
 export const specHash = (spec: Estimator.Estimator): string =>
-  createHash("sha256").update(canonicalJson(spec)).digest("hex")
-
-/**
- * `Hash.canonicalJson` (keys sorted, no whitespace, `undefined` properties left out) written as
- * one pass into a single string: the same output, without the intermediate arrays.
- */
-const canonicalJson = (value: unknown): string => {
-  // `JSON.stringify` gives `undefined` for a function or `undefined`, as in `Hash.canonicalJson`.
-  if (value === null || typeof value !== "object") return JSON.stringify(value) as string
-  if (Array.isArray(value)) {
-    let out = "["
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + (canonicalJson(value[i]) ?? "")
-    return out + "]"
-  }
-  const record = value as { readonly [key: string]: unknown }
-  const keys = Object.keys(record).sort()
-  let out = "{"
-  let first = true
-  for (const key of keys) {
-    const field = record[key]
-    if (field === undefined) continue
-    out += (first ? "" : ",") + JSON.stringify(key) + ":" + canonicalJson(field)
-    first = false
-  }
-  return out + "}"
-}
+  createHash("sha256").update(Hash.canonicalJson(spec as unknown as Hash.Json)).digest("hex")
 
 const describeError = (cause: unknown): string =>
   typeof cause === "object" && cause !== null && "message" in cause ? String((cause as { message: unknown }).message) : String(cause)
 
 type Kind = "file" | "directory" | "missing"
 
-const kindOf = (fs: FileSystem.FileSystem, target: string): Effect.Effect<Kind | { readonly unreadable: string }> =>
-  fs.stat(target).pipe(
-    Effect.map((info): Kind => (info.type === "Directory" ? "directory" : "file")),
-    Effect.catchAll((cause) =>
-      Effect.succeed(cause._tag === "SystemError" && cause.reason === "NotFound" ? "missing" as const : { unreadable: describeError(cause) })
-    )
-  )
+type Found = Kind | { readonly unreadable: string }
+
+const kindOfInfo = (exit: Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>): Found | Cause.Cause<never> => {
+  if (Exit.isSuccess(exit)) return exit.value.type === "Directory" ? "directory" : "file"
+  const failure = Cause.failureOrCause(exit.cause)
+  if (Either.isRight(failure)) return failure.right as Cause.Cause<never>
+  const cause = failure.left
+  return cause._tag === "SystemError" && cause.reason === "NotFound" ? "missing" : { unreadable: describeError(cause) }
+}
+
+/**
+ * `effect`, then `f` of its exit. When `effect` is already complete (an in-memory file system
+ * answers at once), `f` runs now, without a fiber step: planning many specs costs no more than
+ * the work itself.
+ *
+ * @internal
+ */
+export const andThenExit = <A, E, B, E2, R>(
+  effect: Effect.Effect<A, E, R>,
+  f: (exit: Exit.Exit<A, E>) => Effect.Effect<B, E2, R>
+): Effect.Effect<B, E2, R> => (Exit.isExit(effect) ? f(effect as Exit.Exit<A, E>) : Effect.flatMap(Effect.exit(effect), f))
+
+/** One read of the file system. */
+type Read =
+  | { readonly _tag: "stat"; readonly path: string }
+  | { readonly _tag: "read"; readonly path: string }
+
+type ReadExit = Exit.Exit<FileSystem.File.Info | string, PlatformError.PlatformError>
+
+/** Performs `reads` in order, then `done` with their exits. */
+const performReads = <B, E>(
+  fs: FileSystem.FileSystem,
+  reads: ReadonlyArray<Read>,
+  done: (exits: ReadonlyArray<ReadExit>) => Effect.Effect<B, E>
+): Effect.Effect<B, E> => {
+  const exits: Array<ReadExit> = []
+  const from = (index: number): Effect.Effect<B, E> => {
+    for (let i = index; i < reads.length; i++) {
+      const read = reads[i] as Read
+      const effect: Effect.Effect<FileSystem.File.Info | string, PlatformError.PlatformError> = read._tag === "stat" ? fs.stat(read.path) : fs.readFileString(read.path)
+      if (!Exit.isExit(effect)) {
+        return Effect.flatMap(Effect.exit(effect), (exit) => {
+          exits.push(exit)
+          return from(i + 1)
+        })
+      }
+      exits.push(effect as ReadExit)
+    }
+    return done(exits)
+  }
+  return from(0)
+}
+
+/**
+ * Why a spec cannot be prepared, whatever the backend: every issue found (decode, validation,
+ * files) and the warnings found before. Each backend turns it into its own `InvalidSpec`.
+ *
+ * @internal
+ */
+export interface Refusal {
+  readonly issues: ReadonlyArray<PlanError.PlanIssue>
+  readonly warnings: ReadonlyArray<Validation.Issue>
+}
+
+/**
+ * The `InvalidSpec` of `backend` for a refusal.
+ *
+ * @internal
+ */
+export const invalidSpec = (backend: Backend.BackendName, refusal: Refusal): PlanError.PlanError =>
+  new PlanError.InvalidSpec({ backend, issues: refusal.issues, warnings: refusal.warnings })
+
+const MALFORMED_HINT = "Fix the value at this path (see the spec's JSON Schema: estimator schema)."
+
+/**
+ * Decode, validate and read a spec, for every backend at once. Fails with a `Refusal` (every
+ * issue) when the spec or a file it names is not usable.
+ *
+ * @internal
+ */
+export const prepareAny = (
+  input: Estimator.Estimator,
+  context: Backend.PlanContext
+): Effect.Effect<Plan.Prepared, Refusal, FileSystem.FileSystem> => Effect.suspend(() => prepareNow(input, context))
+
+const prepareNow = (
+  input: Estimator.Estimator,
+  context: Backend.PlanContext
+): Effect.Effect<Plan.Prepared, Refusal, FileSystem.FileSystem> => {
+  const decoded = Estimator.decode(input)
+  if (decoded._tag === "Left") {
+    return Effect.fail({
+      issues: decoded.left.map((e) => error(e.path, "malformed-spec", e.message, MALFORMED_HINT)),
+      warnings: []
+    })
+  }
+  const spec = decoded.right
+  const warnings: Array<Validation.Issue> = []
+  const invalid: Array<PlanError.PlanIssue> = []
+  for (const issue of Validation.validate(spec)) {
+    if (issue.severity === "warning") warnings.push(issue)
+    else invalid.push(PlanError.fromIssue(issue))
+  }
+  if (invalid.length > 0) return Effect.fail({ issues: invalid, warnings })
+  return andThenExit(context.runId ?? Backend.generateRunId, (runId) => {
+    if (Exit.isFailure(runId)) return Effect.failCause(runId.cause)
+    if (!RUN_ID.test(runId.value)) {
+      return Effect.fail({
+        issues: [error("runId", "invalid-run-id", `The run id ${JSON.stringify(runId.value)} is not valid: run ids start with a letter or digit and contain only letters, digits, '-' and '_' (at most 255 characters).`, "Give a run id such as \"20250101-120000-abcd1234\".")],
+        warnings
+      })
+    }
+    return Effect.flatMap(FileSystem.FileSystem, (fs) => readSpec(fs, spec, runId.value, warnings, context))
+  })
+}
+
+/** The file-system half of {@link prepareAny}: what the spec names, in the order the issues list it. */
+const readSpec = (
+  fs: FileSystem.FileSystem,
+  spec: Estimator.Estimator,
+  runId: string,
+  warnings: Array<Validation.Issue>,
+  context: Backend.PlanContext
+): Effect.Effect<Plan.Prepared, Refusal> => {
+  const baseDirectory = path.resolve(context.baseDirectory)
+  const sourceDirectory = path.resolve(baseDirectory, spec.sourceDirectory)
+  const runsDirectory = path.resolve(baseDirectory, context.runsDirectory ?? DEFAULT_RUNS_DIRECTORY)
+  const runDirectory = path.join(runsDirectory, runId)
+  const environmentFiles: Array<readonly [fieldPath: string, relative: string, target: string]> = []
+  const condaFile = spec.environment.condaFile
+  const requirementsFile = spec.environment.pipRequirementsFile
+  if (condaFile !== undefined) environmentFiles.push(["environment.condaFile", condaFile, path.resolve(sourceDirectory, condaFile)])
+  if (requirementsFile !== undefined) environmentFiles.push(["environment.pipRequirementsFile", requirementsFile, path.resolve(sourceDirectory, requirementsFile)])
+  const localPaths: Array<readonly [name: string, input: Data.Input & { readonly _tag: "Data" }, target: string]> = []
+  const inputs = Estimator.effectiveInputs(spec)
+  for (const name in inputs) {
+    const dataInput = inputs[name] as Data.Input
+    if (dataInput._tag !== "Data" || dataInput.source._tag !== "LocalPath") continue
+    localPaths.push([name, dataInput, path.resolve(baseDirectory, dataInput.source.path)])
+  }
+
+  return performReads(fs, [{ _tag: "stat", path: sourceDirectory }], (sourceExits) => {
+    const source = kindOfInfo(sourceExits[0] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+    if (Cause.isCause(source)) return Effect.failCause(source)
+    const script = source === "directory" && spec.entryScript !== undefined ? path.resolve(sourceDirectory, spec.entryScript) : undefined
+    const reads: Array<Read> = []
+    if (script !== undefined) reads.push({ _tag: "stat", path: script })
+    for (const [, , target] of environmentFiles) reads.push({ _tag: "read", path: target })
+    for (const [, , target] of localPaths) reads.push({ _tag: "stat", path: target })
+
+    return performReads(fs, reads, (exits) => {
+      const issues: Array<PlanError.PlanIssue> = []
+      const unreadable = (fieldPath: string, target: string, reason: string) =>
+        issues.push(error(fieldPath, "file-unreadable", `${target} cannot be read: ${reason}.`, "Check that the path exists and is readable."))
+      let next = 0
+      if (source === "missing" || source === "file") {
+        issues.push(error("sourceDirectory", "source-directory-missing", `The source directory ${sourceDirectory} ${source === "file" ? "is a file, not a directory" : "does not exist"}.`, `Create it, or fix sourceDirectory (it is relative to ${baseDirectory}).`))
+      } else if (typeof source === "object") {
+        unreadable("sourceDirectory", sourceDirectory, source.unreadable)
+      } else if (script !== undefined) {
+        const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+        if (Cause.isCause(kind)) return Effect.failCause(kind)
+        if (kind === "missing" || kind === "directory") {
+          issues.push(error("entryScript", "entry-script-missing", `The entry script ${script} ${kind === "directory" ? "is a directory" : "does not exist"}.`, `Create it, or fix entryScript (it is relative to the source directory ${sourceDirectory}).`))
+        } else if (typeof kind === "object") {
+          unreadable("entryScript", script, kind.unreadable)
+        }
+      }
+
+      const files: Record<string, string> = {}
+      for (const [fieldPath, relative, target] of environmentFiles) {
+        const text = exits[next++] as Exit.Exit<string, PlatformError.PlatformError>
+        if (Exit.isSuccess(text)) {
+          files[relative] = text.value
+          continue
+        }
+        const failure = Cause.failureOrCause(text.cause)
+        if (Either.isRight(failure)) return Effect.failCause(failure.right as Cause.Cause<never>)
+        // A missing file is reported by the environment resolution below, with v1's message.
+        if (!(failure.left._tag === "SystemError" && failure.left.reason === "NotFound")) unreadable(fieldPath, target, describeError(failure.left))
+      }
+
+      const localInputs: Record<string, Plan.LocalInput> = {}
+      for (const [name, dataInput, target] of localPaths) {
+        const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+        if (Cause.isCause(kind)) return Effect.failCause(kind)
+        if (typeof kind === "object") {
+          unreadable(`inputs.${name}.source.path`, target, kind.unreadable)
+          continue
+        }
+        localInputs[name] = { path: target, kind }
+        if (kind === "missing") {
+          if (dataInput.optional === true) {
+            warnings.push(warning(`inputs.${name}.source.path`, "local-input-missing", `The optional input "${name}" (${target}) does not exist.`, "Create it, or remove the input."))
+          } else {
+            issues.push(error(`inputs.${name}.source.path`, "local-input-missing", `The input "${name}" reads ${target}, which does not exist.`, `Create it, or fix the path (relative paths start at ${baseDirectory}).`))
+          }
+        } else if (kind === "directory" && dataInput.type === "uri_file") {
+          issues.push(error(`inputs.${name}.type`, "local-input-not-a-file", `The input "${name}" is a uri_file but ${target} is a directory.`, "Point it at a file, or make it a uri_folder input."))
+        }
+      }
+
+      const environment = jobEnvironment.resolve(spec, files, { azuremlDefaults: false, validated: true })
+      if (Either.isLeft(environment)) for (const issue of environment.left) issues.push(PlanError.fromIssue(issue))
+      if (issues.length > 0) return Effect.fail({ issues, warnings })
+
+      // The hash is computed on first read: a plan the backend refuses never needs it.
+      let hash: string | undefined
+      const prepared: Plan.Prepared = {
+        spec,
+        runId,
+        get specHash() {
+          return hash ??= specHash(spec)
+        },
+        baseDirectory,
+        sourceDirectory,
+        runDirectory,
+        files,
+        localInputs,
+        ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
+        warnings
+      }
+      if (Either.isRight(environment)) memoOf(prepared).withoutDefaults = environment.right
+      return Effect.succeed(prepared)
+    })
+  })
+}
 
 /**
  * Decode, validate and read a spec for `backend`. Fails with `InvalidSpec` (every issue) when
@@ -98,111 +292,29 @@ export const prepare = (
   input: Estimator.Estimator,
   context: Backend.PlanContext
 ): Effect.Effect<Plan.Prepared, PlanError.PlanError, FileSystem.FileSystem> =>
-  Effect.gen(function*() {
-    const decoded = Estimator.decode(input)
-    if (decoded._tag === "Left") {
-      return yield* fail(
-        backend,
-        decoded.left.map((e) => error(e.path, "malformed-spec", e.message, "Fix the value at this path (see the spec's JSON Schema: estimator schema).")),
-        []
-      )
-    }
-    const spec = decoded.right
-    const validation = Validation.validate(spec)
-    const warnings: Array<Validation.Issue> = [...Validation.warnings(validation)]
-    const invalid = Validation.errors(validation).map((issue) => PlanError.fromIssue(issue))
-    if (invalid.length > 0) return yield* fail(backend, invalid, warnings)
+  Effect.mapError(prepareAny(input, context), (refusal) => invalidSpec(backend, refusal))
 
-    const runId = yield* (context.runId ?? Backend.generateRunId)
-    if (!RUN_ID.test(runId)) {
-      return yield* fail(backend, [error("runId", "invalid-run-id", `The run id ${JSON.stringify(runId)} is not valid: run ids start with a letter or digit and contain only letters, digits, '-' and '_' (at most 255 characters).`, "Give a run id such as \"20250101-120000-abcd1234\".")], warnings)
-    }
-    const baseDirectory = path.resolve(context.baseDirectory)
-    const sourceDirectory = path.resolve(baseDirectory, spec.sourceDirectory)
-    const runsDirectory = path.resolve(baseDirectory, context.runsDirectory ?? path.join(".estimator", "runs"))
-    const runDirectory = path.join(runsDirectory, runId)
+/**
+ * What compiling a prepared spec for several backends would otherwise compute again: its two
+ * resolved environments and its feature usages. Kept beside the prepared value (never on the
+ * spec), so it lives exactly as long as the preparation.
+ */
+interface Memo {
+  withoutDefaults?: jobEnvironment.JobEnvironment
+  withDefaults?: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
+  usages?: ReadonlyArray<capabilities.Usage>
+}
 
-    const fs = yield* FileSystem.FileSystem
-    const issues: Array<PlanError.PlanIssue> = []
-    const unreadable = (fieldPath: string, target: string, reason: string) =>
-      issues.push(error(fieldPath, "file-unreadable", `${target} cannot be read: ${reason}.`, "Check that the path exists and is readable."))
+const memos = new WeakMap<Plan.Prepared, Memo>()
 
-    const source = yield* kindOf(fs, sourceDirectory)
-    if (source === "missing" || source === "file") {
-      issues.push(error("sourceDirectory", "source-directory-missing", `The source directory ${sourceDirectory} ${source === "file" ? "is a file, not a directory" : "does not exist"}.`, `Create it, or fix sourceDirectory (it is relative to ${baseDirectory}).`))
-    } else if (typeof source === "object") {
-      unreadable("sourceDirectory", sourceDirectory, source.unreadable)
-    } else if (spec.entryScript !== undefined) {
-      const script = path.resolve(sourceDirectory, spec.entryScript)
-      const kind = yield* kindOf(fs, script)
-      if (kind === "missing" || kind === "directory") {
-        issues.push(error("entryScript", "entry-script-missing", `The entry script ${script} ${kind === "directory" ? "is a directory" : "does not exist"}.`, `Create it, or fix entryScript (it is relative to the source directory ${sourceDirectory}).`))
-      } else if (typeof kind === "object") {
-        unreadable("entryScript", script, kind.unreadable)
-      }
-    }
-
-    const files: Record<string, string> = {}
-    const named = [
-      ["environment.condaFile", spec.environment.condaFile],
-      ["environment.pipRequirementsFile", spec.environment.pipRequirementsFile]
-    ] as const
-    for (const [fieldPath, relative] of named) {
-      if (relative === undefined) continue
-      const target = path.resolve(sourceDirectory, relative)
-      const text = yield* Effect.either(fs.readFileString(target))
-      if (Either.isRight(text)) files[relative] = text.right
-      else if (!(text.left._tag === "SystemError" && text.left.reason === "NotFound")) unreadable(fieldPath, target, describeError(text.left))
-      // A missing file is reported by the environment resolution below, with v1's message.
-    }
-
-    const localInputs: Record<string, Plan.LocalInput> = {}
-    for (const [name, dataInput] of Object.entries(Estimator.effectiveInputs(spec))) {
-      if (dataInput._tag !== "Data" || dataInput.source._tag !== "LocalPath") continue
-      const target = path.resolve(baseDirectory, dataInput.source.path)
-      const kind = yield* kindOf(fs, target)
-      if (typeof kind === "object") {
-        unreadable(`inputs.${name}.source.path`, target, kind.unreadable)
-        continue
-      }
-      localInputs[name] = { path: target, kind }
-      if (kind === "missing") {
-        if (dataInput.optional === true) {
-          warnings.push(warning(`inputs.${name}.source.path`, "local-input-missing", `The optional input "${name}" (${target}) does not exist.`, "Create it, or remove the input."))
-        } else {
-          issues.push(error(`inputs.${name}.source.path`, "local-input-missing", `The input "${name}" reads ${target}, which does not exist.`, `Create it, or fix the path (relative paths start at ${baseDirectory}).`))
-        }
-      } else if (kind === "directory" && dataInput.type === "uri_file") {
-        issues.push(error(`inputs.${name}.type`, "local-input-not-a-file", `The input "${name}" is a uri_file but ${target} is a directory.`, "Point it at a file, or make it a uri_folder input."))
-      }
-    }
-
-    const environment = jobEnvironment.resolve(spec, files, { azuremlDefaults: false })
-    if (Either.isLeft(environment)) issues.push(...environment.left.map((issue) => PlanError.fromIssue(issue)))
-    if (issues.length > 0) return yield* fail(backend, issues, warnings)
-
-    // The hash is computed on first read: a plan the backend refuses never needs it.
-    let hash: string | undefined
-    const prepared: Plan.Prepared = {
-      spec,
-      runId,
-      get specHash() {
-        return hash ??= specHash(spec)
-      },
-      baseDirectory,
-      sourceDirectory,
-      runDirectory,
-      files,
-      localInputs,
-      ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
-      warnings
-    }
-    if (Either.isRight(environment)) resolvedWithoutDefaults.set(prepared, environment.right)
-    return prepared
-  })
-
-/** The environment `prepare` resolved (without the Azure ML defaults), so compiling does not resolve it again. */
-const resolvedWithoutDefaults = new WeakMap<Plan.Prepared, jobEnvironment.JobEnvironment>()
+const memoOf = (prepared: Plan.Prepared): Memo => {
+  let memo = memos.get(prepared)
+  if (memo === undefined) {
+    memo = {}
+    memos.set(prepared, memo)
+  }
+  return memo
+}
 
 /**
  * The capability check of `backend` on a prepared spec: `Unsupported` with every field it cannot
@@ -214,7 +326,8 @@ export const checkCapabilities = (
   backend: Backend.BackendName,
   prepared: Plan.Prepared
 ): Either.Either<ReadonlyArray<Validation.Issue>, PlanError.PlanError> => {
-  const result = capabilities.check(backend, prepared.spec)
+  const memo = memoOf(prepared)
+  const result = capabilities.checkUsages(backend, memo.usages ??= capabilities.usages(prepared.spec))
   return result.errors.length > 0
     ? Either.left(new PlanError.Unsupported({ backend, issues: result.errors, warnings: [...prepared.warnings, ...result.warnings] }))
     : Either.right(result.warnings)
@@ -230,10 +343,18 @@ export const environmentOf = (
   prepared: Plan.Prepared,
   options: { readonly azuremlDefaults: boolean }
 ): Either.Either<jobEnvironment.JobEnvironment, PlanError.PlanError> => {
-  const resolved = options.azuremlDefaults ? undefined : resolvedWithoutDefaults.get(prepared)
-  if (resolved !== undefined) return Either.right(resolved)
+  const memo = memoOf(prepared)
+  let resolved: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
+  if (options.azuremlDefaults) {
+    resolved = memo.withDefaults ??= jobEnvironment.resolve(prepared.spec, prepared.files, { azuremlDefaults: true, validated: true })
+  } else if (memo.withoutDefaults !== undefined) {
+    return Either.right(memo.withoutDefaults)
+  } else {
+    resolved = jobEnvironment.resolve(prepared.spec, prepared.files, { azuremlDefaults: false, validated: true })
+    if (Either.isRight(resolved)) memo.withoutDefaults = resolved.right
+  }
   return Either.mapLeft(
-    jobEnvironment.resolve(prepared.spec, prepared.files, options),
+    resolved,
     (issues) => new PlanError.InvalidSpec({ backend, issues: issues.map((issue) => PlanError.fromIssue(issue)), warnings: prepared.warnings })
   )
 }
@@ -262,7 +383,10 @@ export const launchError = (
  */
 export const runInfo = (prepared: Plan.Prepared): Plan.RunInfo => ({
   runId: prepared.runId,
-  specHash: prepared.specHash,
+  // Read when used (a run record, a label): printing a plan never needs it.
+  get specHash() {
+    return prepared.specHash
+  },
   spec: prepared.spec,
   sourceDirectory: prepared.sourceDirectory,
   runDirectory: prepared.runDirectory,

@@ -1,0 +1,41 @@
+/**
+ * A bounded cache for pure functions of a string (a package specification): the jobs of a
+ * project name the same packages again and again. Keyed on content only, never on an object's
+ * identity.
+ *
+ * @internal
+ */
+
+/** Longer keys are not kept: hashing them costs little, holding them does. */
+const MAX_KEY_LENGTH = 16_384
+
+/**
+ * A cache of the last `size` values computed (oldest out first): `cached(key, compute)` returns
+ * the value kept for `key`, else computes and keeps it. `compute` must give the same value for
+ * the same key, and callers must not mutate what it returns.
+ *
+ * @internal
+ */
+export const cache = <A>(size = 256): (key: string, compute: () => A) => A => {
+  const values = new Map<string, A>()
+  return (key, compute) => {
+    const hit = values.get(key)
+    if (hit !== undefined) return hit
+    const value = compute()
+    if (key.length <= MAX_KEY_LENGTH && value !== undefined) {
+      if (values.size >= size) values.delete(values.keys().next().value as string)
+      values.set(key, value)
+    }
+    return value
+  }
+}
+
+/**
+ * `f` with its last `size` results kept (see {@link cache}).
+ *
+ * @internal
+ */
+export const memoize = <A>(f: (key: string) => A, size = 256): (key: string) => A => {
+  const cached = cache<A>(size)
+  return (key) => cached(key, () => f(key))
+}
