@@ -13,8 +13,7 @@ import { Validation } from "@estimator/core"
 import * as E from "fp-ts/lib/Either.js"
 import * as path from "node:path"
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify } from "yaml"
-import { dual } from "@estimator/core/Function"
-import * as memo from "./internal/memo.js"
+import * as Function from "@estimator/core/Function"
 import * as ParseIssue from "./ParseIssue.js"
 import * as Requirements from "./Requirements.js"
 
@@ -118,12 +117,12 @@ export const pythonPin = (dependency: string): string | undefined => PYTHON_PIN.
  * @category accessors
  * @since 0.1.0
  */
-export const packageName: (dependency: string) => string = memo.memoize((dependency) => {
+export const packageName: (dependency: string) => string = Function.memoizeString((dependency) => {
   const withoutChannel = dependency.includes("::") ? dependency.slice(dependency.lastIndexOf("::") + 2) : dependency
   return withoutChannel.trim().split(/[\s=<>!~[]/, 1)[0]!.toLowerCase()
 })
 
-const pipName: (line: string) => string | undefined = memo.memoize((line) => {
+const pipName: (line: string) => string | undefined = Function.memoizeString((line) => {
   if (line.trimStart().startsWith("-")) return undefined
   const parsed = Requirements.parse(line)
   const entry = E.isRight(parsed) ? parsed.right[0] : undefined
@@ -167,7 +166,7 @@ export const mergePip = (existing: ReadonlyArray<string>, added: ReadonlyArray<s
 export const addPackages: {
   (conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): (self: CondaSpecification) => CondaSpecification
   (self: CondaSpecification, conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): CondaSpecification
-} = dual(3, (self: CondaSpecification, conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): CondaSpecification => {
+} = Function.dual(3, (self: CondaSpecification, conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): CondaSpecification => {
   let python = self.python
   const dependencies = [...self.dependencies]
   const hasPython = () => python !== undefined || dependencies.some((d) => packageName(d) === "python")
@@ -265,7 +264,7 @@ const renderPlain = (self: CondaSpecification): string | undefined => {
   return out
 }
 
-const rendered = memo.cache<string>()
+const rendered = Function.stringCache<string>()
 
 const renderText = (self: CondaSpecification): string =>
   stringify(
@@ -304,7 +303,7 @@ const describe = (node: unknown): string => {
  * @category codecs
  * @since 0.1.0
  */
-export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> = memo.memoize((text) => parseText(text))
+export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> = Function.memoizeString((text) => parseText(text))
 
 const parseText = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, CondaSpecification> => {
   const lineCounter = new LineCounter()

@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
+import { Function } from "@estimator/core"
 import * as E from "fp-ts/lib/Either.js"
-import * as memo from "./internal/memo.js"
 import * as ParseIssue from "./ParseIssue.js"
 
 // -------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ const parseRequirement = (text: string, line: number, column: number): E.Either<
  * @category codecs
  * @since 0.1.0
  */
-export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> = memo.memoize((text) => parseText(text))
+export const parse: (text: string) => E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> = Function.memoizeString((text) => parseText(text))
 
 const parseText = (text: string): E.Either<ReadonlyArray<ParseIssue.ParseIssue>, Requirements> => {
   const entries: Array<Entry> = []

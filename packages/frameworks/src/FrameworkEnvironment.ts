@@ -15,13 +15,12 @@
  *
  * @since 0.1.0
  */
-import { Framework } from "@estimator/core"
+import { Framework, Function } from "@estimator/core"
 import type { Estimator, Validation } from "@estimator/core"
 import * as Chainer from "./Chainer.js"
 import * as PyTorch from "./PyTorch.js"
 import * as SKLearn from "./SKLearn.js"
 import * as TensorFlow from "./TensorFlow.js"
-import * as memo from "./internal/memo.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -109,7 +108,7 @@ export const frameworkEnvironment = (framework: Framework.Framework, gpu: boolea
  * @category accessors
  * @since 0.1.0
  */
-export const packageName: (specification: string) => string = memo.memoize((specification) => {
+export const packageName: (specification: string) => string = Function.memoizeString((specification) => {
   const trimmed = specification.trim()
   const egg = /#egg=([^&\s]+)/.exec(trimmed)?.[1]
   const channel = trimmed.lastIndexOf("::")

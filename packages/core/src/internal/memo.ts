@@ -1,12 +1,12 @@
 /**
- * A bounded cache for pure functions of a string (a package specification): the jobs of a
- * project name the same packages again and again. Keyed on content only, never on an object's
- * identity.
+ * A bounded cache for pure functions of a string (a file's text, a package line): environments
+ * and package names repeat across the jobs of a project, so the same conda file is parsed and the
+ * same package named again and again. Keyed on content only, never on an object's identity.
  *
  * @internal
  */
 
-/** Longer keys are not kept: hashing them costs little, holding them does. */
+/** Longer keys (a huge file) are not kept: hashing them costs little, holding them does. */
 const MAX_KEY_LENGTH = 16_384
 
 /**
