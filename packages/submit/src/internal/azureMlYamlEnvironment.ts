@@ -13,7 +13,7 @@ import { Estimator } from "@estimator/core"
 import type { Framework, Validation } from "@estimator/core"
 import { Conda } from "@estimator/env"
 import type { ResolvedEnvironment } from "@estimator/env"
-import { FrameworkEnvironment } from "@estimator/frameworks"
+import * as FrameworkEnvironment from "@estimator/frameworks/FrameworkEnvironment"
 import { Either } from "effect"
 import * as jobEnvironment from "./environment.js"
 

@@ -8,7 +8,7 @@
  */
 import type { Estimator, Validation } from "@estimator/core"
 import { Conda, ResolvedEnvironment } from "@estimator/env"
-import { FrameworkEnvironment } from "@estimator/frameworks"
+import * as FrameworkEnvironment from "@estimator/frameworks/FrameworkEnvironment"
 import { Either } from "effect"
 import type * as Plan from "../Plan.js"
 
