@@ -345,6 +345,14 @@ const namesRule: Rule = (spec, issues) => {
   if (spec.sourceDirectoryDatastore !== undefined && spec.sourceDirectoryDatastore.trim() === "") {
     issues.push(error("sourceDirectoryDatastore", "datastore-empty", "sourceDirectoryDatastore is empty.", "Give the datastore's name, or remove it."))
   }
+  // In JavaScript `object["__proto__"] = value` sets a prototype instead of an entry, so every
+  // program that copied such a name would silently lose it.
+  const named = { environmentVariables: spec.environmentVariables, secretEnvironmentVariables: spec.secretEnvironmentVariables, inputs: spec.inputs, outputs: spec.outputs, tags: spec.tags }
+  for (const [field, entries] of Object.entries(named)) {
+    if (hasOwn.call(entries, "__proto__")) {
+      issues.push(error(`${field}.__proto__`, "reserved-name", `The name "__proto__" in ${field} is reserved: JavaScript tools, this one included, cannot keep an entry of that name.`, "Choose another name."))
+    }
+  }
 }
 
 const frameworkRule: Rule = (spec, issues) => {

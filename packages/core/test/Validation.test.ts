@@ -132,6 +132,32 @@ describe("field rules", () => {
     ])
   })
 
+  it("the name __proto__ survives the JSON round trip and decoding, and is refused as reserved", () => {
+    const reserved = "__proto__"
+    const spec = pipe(
+      base,
+      Estimator.withEnv({ [reserved]: "x" }),
+      Estimator.withSecretEnv({ [reserved]: Secret.fromEnv("TOKEN") }),
+      Estimator.withInput(reserved, Data.fromLocal("./data")),
+      Estimator.withOutput(reserved, Data.output()),
+      Estimator.withTags({ [reserved]: "t" })
+    )
+    const decoded = Estimator.decode(JSON.parse(JSON.stringify(spec)))
+    if (decoded._tag === "Left") throw new Error(JSON.stringify(decoded.left))
+    for (const field of ["environmentVariables", "secretEnvironmentVariables", "inputs", "outputs", "tags"] as const) {
+      expect(Object.keys(decoded.right[field])).toEqual([reserved])
+      expect(Object.getPrototypeOf(decoded.right[field])).toBe(Object.prototype)
+    }
+    expect(decoded.right.inputs[reserved]).toEqual(spec.inputs[reserved])
+    expect(only(decoded.right).filter(([, code]) => code === "reserved-name")).toEqual([
+      ["environmentVariables.__proto__", "reserved-name"],
+      ["secretEnvironmentVariables.__proto__", "reserved-name"],
+      ["inputs.__proto__", "reserved-name"],
+      ["outputs.__proto__", "reserved-name"],
+      ["tags.__proto__", "reserved-name"]
+    ])
+  })
+
   it("argument references must name a defined input or output", () => {
     const spec = pipe(base, Estimator.withArgs("--data", Data.input("mnist"), "--out", Data.outputRef("model")))
     expect(only(spec)).toEqual([["arguments[1]", "unknown-input-reference"], ["arguments[3]", "unknown-output-reference"]])

@@ -114,7 +114,36 @@ const taggedUnion = <M extends ReadonlyArray<StrictType<any>>>(name: string, mem
 const keyof = <K extends string>(name: string, keys: ReadonlyArray<K>) =>
   t.keyof(Object.fromEntries(keys.map((k) => [k, null])) as { [P in K]: null }, name)
 
-const stringRecord = t.record(t.string, t.string)
+/**
+ * `t.record(t.string, codomain)`, except that an own key `__proto__` (a name like any other in
+ * JSON) stays an own key of the result: io-ts builds the result with `result[key] = value`, which
+ * for that key sets the result's prototype instead, and the entry would be lost.
+ */
+const record = <C extends t.Mixed>(codomain: C): t.RecordC<t.StringC, C> => {
+  const base = t.record(t.string, codomain)
+  const hasOwn = Object.prototype.hasOwnProperty
+  return new t.DictionaryType(
+    base.name,
+    base.is,
+    (u, c) => {
+      const result = base.validate(u, c)
+      if (result._tag === "Left" || !isRecord(u) || !hasOwn.call(u, "__proto__") || hasOwn.call(result.right, "__proto__")) return result
+      const entry = codomain.validate(u["__proto__"], t.appendContext(c, "__proto__", codomain, u["__proto__"]))
+      if (entry._tag === "Left") return entry
+      const decoded = result.right as Record<string, unknown>
+      const fixed: Record<string, unknown> = {}
+      for (const key of Object.keys(u)) {
+        Object.defineProperty(fixed, key, { value: key === "__proto__" ? entry.right : decoded[key], enumerable: true, writable: true, configurable: true })
+      }
+      return t.success(fixed as t.TypeOf<t.RecordC<t.StringC, C>>)
+    },
+    base.encode,
+    t.string,
+    codomain
+  )
+}
+
+const stringRecord = record(t.string)
 
 /** A JSON number: finite (NaN and ±Infinity have no JSON form). */
 const number = Object.assign(new t.Type<number, number, unknown>(
@@ -216,9 +245,9 @@ export const Estimator: t.Type<Model.Estimator, Model.Estimator, unknown> = stri
     gpu: t.boolean,
     environment: Environment,
     environmentVariables: stringRecord,
-    secretEnvironmentVariables: t.record(t.string, Secret),
-    inputs: t.record(t.string, Input),
-    outputs: t.record(t.string, Output),
+    secretEnvironmentVariables: record(Secret),
+    inputs: record(Input),
+    outputs: record(Output),
     tags: stringRecord
   },
   {
@@ -364,6 +393,7 @@ const keys = Object.keys(u);
 let changed;
 for (let i = 0; i < keys.length; i++) {
 const key = keys[i];
+if (key === "__proto__") return FAIL;
 const x = u[key];
 ${check((type as t.RecordC<t.Mixed, t.Mixed>).codomain, "x", "y")}
 if (changed === undefined && y !== x) { changed = {}; for (let j = 0; j < i; j++) changed[keys[j]] = u[keys[j]]; }
