@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import type { Validation } from "@estimator/core"
-import { Data } from "effect"
+import { type Cause, Data } from "effect"
 import type { BackendName } from "./Backend.js"
 
 // -------------------------------------------------------------------------------------
@@ -55,25 +55,33 @@ const render = (headline: string, fields: PlanErrorFields): string =>
 // -------------------------------------------------------------------------------------
 
 /**
+ * `Data.TaggedError(tag)` without a stack trace: a plan error is an answer about the spec, not a
+ * fault in the program, so its stack would say nothing — and capturing it is most of the cost of
+ * a refusal. The limit is restored at once.
+ */
+const StacklessError = <Tag extends string>(
+  tag: Tag
+): new(fields: PlanErrorFields) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<PlanErrorFields> =>
+  class extends Data.TaggedError(tag)<PlanErrorFields> {
+    constructor(fields: PlanErrorFields) {
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 0
+      try {
+        super(fields)
+      } finally {
+        Error.stackTraceLimit = limit
+      }
+    }
+  }
+
+/**
  * The spec cannot be planned as written by any backend: a decode error, a validation error, or a
  * file it names that is missing or malformed.
  *
  * @category errors
  * @since 0.1.0
  */
-export class InvalidSpec extends Data.TaggedError("InvalidSpec")<PlanErrorFields> {
-  constructor(fields: PlanErrorFields) {
-    // A plan error is an answer about the spec, not a fault in the program: its stack would say
-    // nothing, and capturing it is most of the cost of a refusal. The limit is restored at once.
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      super(fields)
-    } finally {
-      Error.stackTraceLimit = limit
-    }
-  }
-
+export class InvalidSpec extends StacklessError("InvalidSpec") {
   /**
    * @since 0.1.0
    */
@@ -92,19 +100,7 @@ export class InvalidSpec extends Data.TaggedError("InvalidSpec")<PlanErrorFields
  * @category errors
  * @since 0.1.0
  */
-export class Unsupported extends Data.TaggedError("Unsupported")<PlanErrorFields> {
-  constructor(fields: PlanErrorFields) {
-    // A plan error is an answer about the spec, not a fault in the program: its stack would say
-    // nothing, and capturing it is most of the cost of a refusal. The limit is restored at once.
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      super(fields)
-    } finally {
-      Error.stackTraceLimit = limit
-    }
-  }
-
+export class Unsupported extends StacklessError("Unsupported") {
   /**
    * @since 0.1.0
    */

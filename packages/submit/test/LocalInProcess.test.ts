@@ -6,51 +6,26 @@
  * output, the end and a stop reached `logs`, `wait` and `cancel` without polling.
  */
 import { Estimator } from "@estimator/core"
-import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
+import { Chunk, Effect, Fiber, Stream } from "effect"
 import { pipe } from "fp-ts/lib/function.js"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Backend from "../src/Backend.js"
-import * as Local from "../src/Local.js"
 import type * as RunStore from "../src/RunStore.js"
+import { isRunning, project as localProject, statuses } from "./utils/localProject.js"
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const DIST_INDEX = path.join(PACKAGE, "dist", "index.js")
 const A_MINUTE = 60_000
 
-const project = (files: Record<string, string>) => {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "estimator-inprocess-"))
-  for (const [relative, content] of Object.entries(files)) {
-    const target = path.join(directory, relative)
-    fs.mkdirSync(path.dirname(target), { recursive: true })
-    fs.writeFileSync(target, content)
-  }
-  const runs = path.join(directory, ".estimator", "runs")
-  const layer = Local.layerWith({ runsDirectory: runs, killGraceMillis: 2000, pollIntervalMillis: A_MINUTE, supervisor: "in-process" }).pipe(
-    Layer.provide(NodeFileSystem.layer)
-  )
-  return { directory, runs, layer }
-}
+const project = (files: Record<string, string>) => localProject(files, { pollIntervalMillis: A_MINUTE, supervisor: "in-process" })
 
 const script = (entryScript: string) => Estimator.make({ entryScript, sourceDirectory: "src" })
 
 const recordOf = (runDirectory: string) => JSON.parse(fs.readFileSync(path.join(runDirectory, "run.json"), "utf8")) as RunStore.RunRecord
-
-const statuses = (record: RunStore.RunRecord) => record.statusHistory.map((entry) => entry.status)
-
-const isRunning = (pid: number): boolean => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-  } catch {
-    return false
-  }
-}
 
 /** Runs a node program (an ES module) to its end; resolves with its standard output. */
 const node = (program: string, input = "") =>

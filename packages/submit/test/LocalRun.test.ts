@@ -4,9 +4,8 @@
  * from dist/, like the installed package.
  */
 import { Data, Estimator, Secret } from "@estimator/core"
-import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Fiber, Layer, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import { pipe } from "fp-ts/lib/function.js"
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -14,31 +13,13 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Backend from "../src/Backend.js"
-import * as Local from "../src/Local.js"
-import * as RunStore from "../src/RunStore.js"
+import type * as RunStore from "../src/RunStore.js"
+import { isRunning, type Project, project, statuses } from "./utils/localProject.js"
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const DIST_INDEX = path.join(PACKAGE, "dist", "index.js")
 const DIST_BACKEND = path.join(PACKAGE, "dist", "Backend.js")
 const DIST_LOCAL = path.join(PACKAGE, "dist", "Local.js")
-
-interface Project {
-  readonly directory: string
-  readonly runs: string
-  readonly layer: Layer.Layer<Backend.Backend>
-}
-
-const project = (files: Record<string, string>, options: Local.Options = {}): Project => {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "estimator-local-"))
-  for (const [relative, content] of Object.entries(files)) {
-    const target = path.join(directory, relative)
-    fs.mkdirSync(path.dirname(target), { recursive: true })
-    fs.writeFileSync(target, content)
-  }
-  const runs = path.join(directory, ".estimator", "runs")
-  const layer = Local.layerWith({ runsDirectory: runs, killGraceMillis: 2000, pollIntervalMillis: 50, ...options }).pipe(Layer.provide(NodeFileSystem.layer))
-  return { directory, runs, layer }
-}
 
 const planIn = (p: Project, spec: Estimator.Estimator) =>
   Backend.plan(spec, { baseDirectory: p.directory, runsDirectory: p.runs })
@@ -67,18 +48,6 @@ const allFiles = (directory: string): Array<{ file: string; content: string }> =
   }
   return found
 }
-
-/** Whether a process exists and is not a zombie (an orphan nobody reaped yet is dead for our purpose). */
-const isRunning = (pid: number): boolean => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-  } catch {
-    return false
-  }
-}
-
-const statuses = (record: RunStore.RunRecord) => record.statusHistory.map((entry) => entry.status)
 
 describe("Local: a run to completion", { timeout: 90_000 }, () => {
   it.live("runs the script in the snapshot, keeps its outputs, records every status with its time", () =>
