@@ -350,15 +350,9 @@ export const toContainerCreate = (
   Either.gen(function*() {
     const spec = prepared.spec
     const where = locations(prepared)
-    const env = contract.jobVariables(spec, plain, prepared.runId, where)
-    const { noPython, scriptArgv } = contract.program(spec, where)
-    const launch = LaunchPlan.plan(spec, {
-      nodeHosts: ["localhost"],
-      scriptArgv,
-      noPython,
+    const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
       python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
-      mpirunFlags: ["--allow-run-as-root", "--oversubscribe"],
-      forwardEnvironment: Object.keys(env)
+      mpirunFlags: ["--allow-run-as-root", "--oversubscribe"]
     })
     if (launch._tag === "Left") return yield* Either.left(internalPrepare.launchError("docker", launch.left, prepared))
     const plan = launch.right

@@ -163,15 +163,9 @@ export const toProcesses = (
 ): Either.Either<ReadonlyArray<Plan.LocalProcess>, PlanError.PlanError> => {
   const spec = prepared.spec
   const where = locations(prepared)
-  const env = contract.jobVariables(spec, plain, prepared.runId, where)
-  const { noPython, scriptArgv } = contract.program(spec, where)
-  const launch = LaunchPlan.plan(spec, {
-    nodeHosts: ["localhost"],
-    scriptArgv,
-    noPython,
+  const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
     python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
-    mpirunFlags: options.mpirunFlags ?? ["--oversubscribe"],
-    forwardEnvironment: Object.keys(env)
+    mpirunFlags: options.mpirunFlags ?? ["--oversubscribe"]
   })
   if (launch._tag === "Left") return Either.left(internalPrepare.launchError("local", launch.left, prepared))
   const plan = launch.right

@@ -6,6 +6,7 @@
  * @internal
  */
 import { Estimator, Secret } from "@estimator/core"
+import { LaunchPlan } from "@estimator/distributed"
 import type * as Plan from "../Plan.js"
 import * as shell from "./shell.js"
 
@@ -120,3 +121,30 @@ export const program = (spec: Estimator.Estimator, locations: Locations): { read
  * @internal
  */
 export const literalValue = (value: string | number | boolean): string => Estimator.renderArgument(value, () => "")
+
+/**
+ * The variables and launch plan of a job whose processes all run on this one host (the local
+ * backend's processes, the docker backend's container): the job's variables, and the launcher's
+ * processes running the program with them.
+ *
+ * @internal
+ */
+export const singleHostLaunch = (
+  spec: Estimator.Estimator,
+  plain: Plan.Variables,
+  runId: string,
+  locations: Locations,
+  launcher: { readonly python: string; readonly mpirunFlags: ReadonlyArray<string> }
+): { readonly env: Plan.Variables; readonly launch: LaunchPlan.PlanResult } => {
+  const env = jobVariables(spec, plain, runId, locations)
+  const { noPython, scriptArgv } = program(spec, locations)
+  const launch = LaunchPlan.plan(spec, {
+    nodeHosts: ["localhost"],
+    scriptArgv,
+    noPython,
+    python: launcher.python,
+    mpirunFlags: launcher.mpirunFlags,
+    forwardEnvironment: Object.keys(env)
+  })
+  return { env, launch }
+}
