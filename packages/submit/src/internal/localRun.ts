@@ -152,26 +152,16 @@ export const start = (job: Job, hooks: Hooks): Supervision => {
   const started = new Promise<void>((resolve) => {
     markStarted = resolve
   })
-  let stopper: (reason: string) => void = () => {}
-  let pendingStop: string | undefined
-  const done = superviseWith(job, hooks, (stop) => {
-    stopper = stop
-    if (pendingStop !== undefined) stop(pendingStop)
-  }, () => markStarted()).finally(() => markStarted())
-  return {
-    started,
-    done,
-    stop: (reason) => {
-      pendingStop ??= reason
-      stopper(reason)
-    }
-  }
+  // Set by superviseWith before its first await, so before start returns.
+  const control = { stop: (_reason: string): void => {} }
+  const done = superviseWith(job, hooks, control, () => markStarted()).finally(() => markStarted())
+  return { started, done, stop: (reason) => control.stop(reason) }
 }
 
 const superviseWith = async (
   job: Job,
   hooks: Hooks,
-  onStopper: (stop: (reason: string) => void) => void,
+  control: { stop: (reason: string) => void },
   onRunning: () => void
 ): Promise<void> => {
   const changed = hooks.onChange ?? (() => {})
@@ -214,7 +204,7 @@ const superviseWith = async (
     process.on("SIGINT", onSignal)
     process.on("SIGHUP", onSignal)
   }
-  onStopper((reason) => stopAll(reason, false))
+  control.stop = (reason) => stopAll(reason, false)
   // In the process that started it, the job does not outlive that process.
   const onExit = () => {
     for (const entry of started) if (!entry.exited) killGroup(entry.child.pid, "SIGKILL")
