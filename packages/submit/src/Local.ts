@@ -499,7 +499,7 @@ const executeWith = (running: Running) => (plan: Plan.Plan): Effect.Effect<Backe
       ...(plan.run.spec.maxRunDurationSeconds === undefined ? {} : { maxRunDurationSeconds: plan.run.spec.maxRunDurationSeconds }),
       killGraceMillis: options.killGraceMillis ?? DEFAULT_KILL_GRACE_MILLIS
     }
-    if (options.supervisor === "in-process") return yield* superviseHere(fs, job, plan)
+    if (options.supervisor === "in-process") return yield* superviseHere(job, plan)
     const supervisorLog = path.join(store.runDirectory(runId), "supervisor.log")
     const supervisor = yield* Effect.try({
       try: () => {
@@ -555,7 +555,7 @@ const executeWith = (running: Running) => (plan: Plan.Plan): Effect.Effect<Backe
 }
 
 /** Supervises the job in this process; returns once it is `Running` (or has ended). */
-const superviseHere = (fs: FileSystem.FileSystem, job: localRun.Job, plan: Plan.LocalPlan): Effect.Effect<Backend.RunHandle> => {
+const superviseHere = (job: localRun.Job, plan: Plan.LocalPlan): Effect.Effect<Backend.RunHandle> => {
   const changes = { version: 0 }
   const listeners = new Set<() => void>()
   const onChange = () => {
@@ -563,12 +563,7 @@ const superviseHere = (fs: FileSystem.FileSystem, job: localRun.Job, plan: Plan.
     for (const wake of [...listeners]) wake()
   }
   const supervision = localRun.start(job, { handleSignals: false, onChange })
-  const done = supervision.done.catch(async (cause: unknown) => {
-    // As the detached supervisor does (localRunMain.ts): the run records why it ended.
-    const redactor = Redact.make(job.secrets)
-    const reason = `the supervisor failed: ${Redact.error(redactor, cause).message}`
-    await Effect.runPromise(provide(fs, Effect.ignore(RunStore.make(job.root, { redactor }).appendStatus(job.runId, "Failed", { reason }))))
-  }).finally(() => {
+  const done = supervision.done.then(() => {
     supervisedHere.delete(job.runId)
     onChange()
   })

@@ -6,6 +6,7 @@
  * output, the end and a stop reached `logs`, `wait` and `cancel` without polling.
  */
 import { Estimator } from "@estimator/core"
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Stream } from "effect"
 import { pipe } from "fp-ts/lib/function.js"
@@ -14,7 +15,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Backend from "../src/Backend.js"
-import type * as RunStore from "../src/RunStore.js"
+import * as localRun from "../src/internal/localRun.js"
+import * as RunStore from "../src/RunStore.js"
 import { isRunning, project as localProject, statuses } from "./utils/localProject.js"
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -148,4 +150,23 @@ describe("Local in-process: this process owns the job", { timeout: 30_000 }, () 
       expect(status.reason).toContain("exited without recording its end")
     }).pipe(Effect.provide(p.layer))
   })
+
+  it.live("a supervision that fails records the run Failed with why, and says so", () => {
+    const p = project({ "src/ok.py": "print('never')\n" })
+    return Effect.gen(function*() {
+      const plan = yield* Backend.plan(script("ok.py"), { baseDirectory: p.directory, runsDirectory: p.runs })
+      if (plan.backend !== "local") throw new Error("expected a local plan")
+      yield* RunStore.forPlan(plan).create(RunStore.fromPlan(plan)).pipe(Effect.provide(NodeFileSystem.layer))
+      // The log the supervisor appends to cannot be opened: it is a directory.
+      fs.mkdirSync(path.join(plan.run.runDirectory, "logs", "combined.log"))
+      const failure = yield* Effect.promise(() =>
+        localRun.start({ root: p.runs, runId: plan.run.runId, processes: [], secrets: [], killGraceMillis: 1000 }, { handleSignals: false }).done
+      )
+      expect(failure).toMatch(/^the supervisor failed: .*EISDIR/)
+      const record = recordOf(plan.run.runDirectory)
+      expect(record.status).toBe("Failed")
+      expect(record.reason).toBe(failure)
+    }).pipe(Effect.provide(p.layer))
+  })
 })
+

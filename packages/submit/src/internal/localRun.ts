@@ -125,22 +125,36 @@ export interface Hooks {
 
 /**
  * A job being supervised: `started` resolves once it is `Running` (or has ended), `done` once
- * its end is recorded; `stop(reason)` stops its processes, the run then ending `Canceled`.
+ * its end is recorded — with `undefined`, or why the supervision itself failed (the run is then
+ * recorded `Failed` with that reason); `stop(reason)` stops its processes, the run then ending
+ * `Canceled`.
  *
  * @internal
  */
 export interface Supervision {
   readonly started: Promise<void>
-  readonly done: Promise<void>
+  readonly done: Promise<string | undefined>
   readonly stop: (reason: string) => void
 }
 
 /**
- * Runs a job to its end and records it. Resolves when the record has its terminal status.
+ * Runs a job to its end and records it. Resolves when the record has its terminal status (see
+ * {@link Supervision}'s `done`).
  *
  * @internal
  */
-export const supervise = (job: Job): Promise<void> => start(job, { handleSignals: true }).done
+export const supervise = (job: Job): Promise<string | undefined> => start(job, { handleSignals: true }).done
+
+const run = <A, E>(effect: Effect.Effect<A, E, import("@effect/platform").FileSystem.FileSystem>) =>
+  Effect.runPromise(Effect.provide(effect, NodeFileSystem.layer))
+
+/** Records the run `Failed` because its supervision failed; returns the reason. */
+const recordFailure = async (job: Job, cause: unknown): Promise<string> => {
+  const redactor = Redact.make(job.secrets)
+  const reason = `the supervisor failed: ${Redact.error(redactor, cause).message}`
+  await run(Effect.ignore(RunStore.make(job.root, { redactor }).appendStatus(job.runId, "Failed", { reason })))
+  return reason
+}
 
 /**
  * Starts supervising a job (see {@link Supervision}).
@@ -154,7 +168,10 @@ export const start = (job: Job, hooks: Hooks): Supervision => {
   })
   // Set by superviseWith before its first await, so before start returns.
   const control = { stop: (_reason: string): void => {} }
-  const done = superviseWith(job, hooks, control, () => markStarted()).finally(() => markStarted())
+  const done = superviseWith(job, hooks, control, () => markStarted()).then(
+    () => undefined,
+    (cause: unknown) => recordFailure(job, cause)
+  ).finally(() => markStarted())
   return { started, done, stop: (reason) => control.stop(reason) }
 }
 
@@ -168,8 +185,6 @@ const superviseWith = async (
   const redactor = Redact.make(job.secrets)
   const store = RunStore.make(job.root, { redactor })
   const runId = job.runId
-  const run = <A, E>(effect: Effect.Effect<A, E, import("@effect/platform").FileSystem.FileSystem>) =>
-    Effect.runPromise(Effect.provide(effect, NodeFileSystem.layer))
 
   const multi = job.processes.length > 1
   const combined = fs.openSync(store.logPath(runId, "combined"), "a")

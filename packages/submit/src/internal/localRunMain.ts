@@ -4,22 +4,13 @@
  *
  * @internal
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect } from "effect"
-import * as Redact from "../Redact.js"
-import * as RunStore from "../RunStore.js"
 import { readStdin, supervise, type Job } from "./localRun.js"
 
 const main = async (): Promise<void> => {
   const job = JSON.parse(await readStdin()) as Job
-  try {
-    await supervise(job)
-  } catch (cause) {
-    const redactor = Redact.make(job.secrets)
-    const store = RunStore.make(job.root, { redactor })
-    const reason = `the supervisor failed: ${Redact.error(redactor, cause).message}`
-    process.stderr.write(`${reason}\n`)
-    await Effect.runPromise(Effect.provide(Effect.ignore(store.appendStatus(job.runId, "Failed", { reason })), NodeFileSystem.layer))
+  const failure = await supervise(job)
+  if (failure !== undefined) {
+    process.stderr.write(`${failure}\n`)
     process.exitCode = 1
   }
 }
