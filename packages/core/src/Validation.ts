@@ -50,17 +50,169 @@ const error = (path: string, code: string, message: string, hint?: string): Issu
 const warning = (path: string, code: string, message: string, hint?: string): Issue =>
   hint === undefined ? { path, code, message, severity: "warning" } : { path, code, message, hint, severity: "warning" }
 
+/**
+ * The fields of the spec that the rules read, each read once, in one object of one shape (absent
+ * optional fields are `undefined`). Specs come in as many shapes as there are combinations of
+ * optional fields, so reading a field of the spec itself by name is slow; the rules read this.
+ */
+type Fields = Pick<
+  EstimatorModel.Estimator,
+  | "sourceDirectory"
+  | "arguments"
+  | "compute"
+  | "nodeCount"
+  | "processCountPerNode"
+  | "distribution"
+  | "gpu"
+  | "environment"
+  | "environmentVariables"
+  | "secretEnvironmentVariables"
+  | "inputs"
+  | "outputs"
+  | "tags"
+> & {
+  readonly entryScript: string | undefined
+  readonly command: string | undefined
+  readonly shmSize: string | undefined
+  readonly maxRunDurationSeconds: number | undefined
+  readonly resumeFrom: Data.DatastorePath | undefined
+  readonly sourceDirectoryDatastore: string | undefined
+  readonly framework: Framework.Framework | undefined
+  readonly name: string | undefined
+  readonly experimentName: string | undefined
+}
+
+/**
+ * One pass over the spec's own keys: `spec[key]` in a `for ... in` loop is read through the
+ * engine's enumeration cache, which stays fast whatever the spec's shape. A spec is plain data
+ * (its fields are its own enumerable properties).
+ */
+const fieldsOf = (spec: EstimatorModel.Estimator): Fields => {
+  const fields = spec as unknown as { readonly [key: string]: unknown }
+  let sourceDirectory, args, compute, nodeCount, processCountPerNode, distribution, gpu, environment, environmentVariables, secretEnvironmentVariables, inputs, outputs, tags
+  let entryScript, command, shmSize, maxRunDurationSeconds, resumeFrom, sourceDirectoryDatastore, framework, name, experimentName
+  for (const key in fields) {
+    const value = fields[key]
+    switch (key) {
+      case "sourceDirectory": sourceDirectory = value; break
+      case "arguments": args = value; break
+      case "compute": compute = value; break
+      case "nodeCount": nodeCount = value; break
+      case "processCountPerNode": processCountPerNode = value; break
+      case "distribution": distribution = value; break
+      case "gpu": gpu = value; break
+      case "environment": environment = value; break
+      case "environmentVariables": environmentVariables = value; break
+      case "secretEnvironmentVariables": secretEnvironmentVariables = value; break
+      case "inputs": inputs = value; break
+      case "outputs": outputs = value; break
+      case "tags": tags = value; break
+      case "entryScript": entryScript = value; break
+      case "command": command = value; break
+      case "shmSize": shmSize = value; break
+      case "maxRunDurationSeconds": maxRunDurationSeconds = value; break
+      case "resumeFrom": resumeFrom = value; break
+      case "sourceDirectoryDatastore": sourceDirectoryDatastore = value; break
+      case "framework": framework = value; break
+      case "name": name = value; break
+      case "experimentName": experimentName = value; break
+    }
+  }
+  return {
+    sourceDirectory,
+    arguments: args,
+    compute,
+    nodeCount,
+    processCountPerNode,
+    distribution,
+    gpu,
+    environment,
+    environmentVariables,
+    secretEnvironmentVariables,
+    inputs,
+    outputs,
+    tags,
+    entryScript,
+    command,
+    shmSize,
+    maxRunDurationSeconds,
+    resumeFrom,
+    sourceDirectoryDatastore,
+    framework,
+    name,
+    experimentName
+  } as Fields
+}
+
 /** A rule adds the issues it finds to `issues`, in a stable order. */
-type Rule = (spec: EstimatorModel.Estimator, issues: Array<Issue>) => void
+type Rule = (spec: Fields, issues: Array<Issue>) => void
 
 const isPositiveInteger = (n: number): boolean => Number.isInteger(n) && n > 0
 
-const SHM_SIZE = /^\d+[bBkKmMgG]$/
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
-const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/
-const COMMAND_REFERENCE = /\$\{\{\s*(inputs|outputs)\.([^\s}]+)\s*\}\}/g
 const RESERVED_ENV_PREFIX = "ESTIMATOR_"
 const hasOwn = Object.prototype.hasOwnProperty
+
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
+const UNDERSCORE = 95
+const HYPHEN = 45
+
+/** `/^[A-Za-z_][A-Za-z0-9_]*$/` */
+const isIdentifier = (s: string): boolean => {
+  if (s.length === 0) return false
+  const first = s.charCodeAt(0)
+  if (!isLetter(first) && first !== UNDERSCORE) return false
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (!isLetter(c) && !isDigit(c) && c !== UNDERSCORE) return false
+  }
+  return true
+}
+
+/** `/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/` */
+const isJobName = (s: string): boolean => {
+  if (s.length === 0 || s.length > 255) return false
+  const first = s.charCodeAt(0)
+  if (!isLetter(first) && !isDigit(first)) return false
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (!isLetter(c) && !isDigit(c) && c !== UNDERSCORE && c !== HYPHEN) return false
+  }
+  return true
+}
+
+/** `/^\d+[bBkKmMgG]$/` */
+const isShmSize = (s: string): boolean => {
+  if (s.length < 2 || !"bBkKmMgG".includes(s.charAt(s.length - 1))) return false
+  for (let i = 0; i < s.length - 1; i++) {
+    if (!isDigit(s.charCodeAt(i))) return false
+  }
+  return true
+}
+
+/** `/^[A-Za-z][A-Za-z0-9+.-]*:/` */
+const hasScheme = (uri: string): boolean => {
+  if (uri.length === 0 || !isLetter(uri.charCodeAt(0))) return false
+  for (let i = 1; i < uri.length; i++) {
+    const c = uri.charCodeAt(i)
+    if (c === 58) return true // ":"
+    if (!isLetter(c) && !isDigit(c) && c !== 43 && c !== 46 && c !== HYPHEN) return false // "+", "."
+  }
+  return false
+}
+
+/** `name.toUpperCase().startsWith("ESTIMATOR_")` for a name of ASCII letters, digits and underscores. */
+const hasReservedPrefix = (name: string): boolean => {
+  if (name.length < RESERVED_ENV_PREFIX.length) return false
+  for (let i = 0; i < RESERVED_ENV_PREFIX.length; i++) {
+    const c = name.charCodeAt(i)
+    const upper = c >= 97 && c <= 122 ? c - 32 : c
+    if (upper !== RESERVED_ENV_PREFIX.charCodeAt(i)) return false
+  }
+  return true
+}
+
+const COMMAND_REFERENCE = /\$\{\{\s*(inputs|outputs)\.([^\s}]+)\s*\}\}/g
 
 const positiveInteger = (issues: Array<Issue>, path: string, value: number, what: string, v1Message: string): void => {
   if (!isPositiveInteger(value)) {
@@ -140,69 +292,66 @@ const computeRule: Rule = (spec, issues) => {
   }
 }
 
+const registeredConflict = (issues: Array<Issue>, path: string, registered: string): void => {
+  issues.push(error(path, "registered-environment-conflict", `${path} is set together with the registered environment "${registered}", which already defines the whole environment (If environment_definition parameter is specified, the following parameters cannot be specified: pip_packages, pip_requirements_file, conda_packages, conda_dependencies_file, custom_docker_image, image_registry_details, user_managed).`, `Remove ${path}, or drop withEnvironmentRef and describe the environment inline.`))
+}
+
+const condaFileConflict = (issues: Array<Issue>, path: string, condaFile: string): void => {
+  issues.push(error(path, "conda-file-conflict", `${path} is set together with environment.condaFile "${condaFile}", which replaces the whole conda specification (If conda_dependencies_file parameter is specified, the following parameters cannot be specified: pip_packages, pip_requirements_file, conda_packages).`, `Move the packages into ${condaFile}, or remove the conda file.`))
+}
+
+const userManagedConflict = (issues: Array<Issue>, path: string): void => {
+  issues.push(error(path, "user-managed-with-packages", `${path} is set but the Python environment is user-managed, so nothing would install it (If user_managed is True, then conda_packages, conda_dependencies_file, pip_packages or pip_requirements_file cannot be specified).`, `Remove ${path} and install it in the image, or remove withUserManagedPython.`))
+}
+
 const environmentRule: Rule = (spec, issues) => {
   const env = spec.environment
-  if (!env.docker && env.image !== undefined) {
+  const { docker, userManagedPython, condaPackages, pipPackages, condaFile, pipRequirementsFile, image, build, registered } = env
+  if (!docker && image !== undefined) {
     issues.push(error("environment.image", "docker-off-with-image", "environment.image is set but Docker is off: If use_docker parameter is set to false, custom_docker_image or custom_docker_base_image parameter is not allowed.", "Remove withoutDocker to run in the image, or remove the image to run without a container."))
   }
-  if (!env.docker && env.build !== undefined) {
+  if (!docker && build !== undefined) {
     issues.push(error("environment.build", "docker-off-with-build", "environment.build is set but Docker is off: a build context only makes sense for a container.", "Remove withoutDocker, or remove the build context."))
   }
-  if (env.image !== undefined && env.build !== undefined) {
+  if (image !== undefined && build !== undefined) {
     issues.push(error("environment.build", "image-and-build", "Both environment.image and environment.build are set: the image comes either from a name or from a build context.", "Keep one of withImage(...) and withBuildContext(...)."))
   }
-  if (env.image !== undefined && env.image.name.trim() === "") {
+  if (image !== undefined && image.name.trim() === "") {
     issues.push(error("environment.image.name", "image-name-empty", "environment.image.name is empty.", "Give the image name, e.g. \"mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04\"."))
   }
-  const registry = env.image?.registry
+  const registry = image?.registry
   if (registry !== undefined && registry.password !== undefined && registry.username === undefined) {
     issues.push(error("environment.image.registry.username", "registry-username-missing", "The registry has a password but no username.", "Add the username of the registry's credentials."))
   }
-  if (env.registered !== undefined) {
-    const registered = env.registered
-    const conflict = (path: string, present: boolean) => {
-      if (present) {
-        issues.push(error(path, "registered-environment-conflict", `${path} is set together with the registered environment "${registered.name}", which already defines the whole environment (If environment_definition parameter is specified, the following parameters cannot be specified: pip_packages, pip_requirements_file, conda_packages, conda_dependencies_file, custom_docker_image, image_registry_details, user_managed).`, `Remove ${path}, or drop withEnvironmentRef and describe the environment inline.`))
-      }
-    }
-    conflict("environment.pipPackages", env.pipPackages.length > 0)
-    conflict("environment.pipRequirementsFile", env.pipRequirementsFile !== undefined)
-    conflict("environment.condaPackages", env.condaPackages.length > 0)
-    conflict("environment.condaFile", env.condaFile !== undefined)
-    conflict("environment.image", env.image !== undefined)
-    conflict("environment.build", env.build !== undefined)
-    conflict("environment.userManagedPython", env.userManagedPython)
-    if (registered.name.trim() === "") {
+  if (registered !== undefined) {
+    const name = registered.name
+    if (pipPackages.length > 0) registeredConflict(issues, "environment.pipPackages", name)
+    if (pipRequirementsFile !== undefined) registeredConflict(issues, "environment.pipRequirementsFile", name)
+    if (condaPackages.length > 0) registeredConflict(issues, "environment.condaPackages", name)
+    if (condaFile !== undefined) registeredConflict(issues, "environment.condaFile", name)
+    if (image !== undefined) registeredConflict(issues, "environment.image", name)
+    if (build !== undefined) registeredConflict(issues, "environment.build", name)
+    if (userManagedPython) registeredConflict(issues, "environment.userManagedPython", name)
+    if (name.trim() === "") {
       issues.push(error("environment.registered.name", "environment-name-empty", "environment.registered.name is empty.", "Give the registered environment's name."))
     }
     if (registered.version !== undefined && registered.label !== undefined) {
       issues.push(error("environment.registered.label", "version-and-label", "environment.registered has both a version and a label.", "Keep either version (a fixed version) or label (e.g. \"latest\")."))
     }
   }
-  if (env.condaFile !== undefined) {
-    const condaFile = env.condaFile
-    const conflict = (path: string, present: boolean) => {
-      if (present) {
-        issues.push(error(path, "conda-file-conflict", `${path} is set together with environment.condaFile "${condaFile}", which replaces the whole conda specification (If conda_dependencies_file parameter is specified, the following parameters cannot be specified: pip_packages, pip_requirements_file, conda_packages).`, `Move the packages into ${condaFile}, or remove the conda file.`))
-      }
-    }
-    conflict("environment.pipPackages", env.pipPackages.length > 0)
-    conflict("environment.pipRequirementsFile", env.pipRequirementsFile !== undefined)
-    conflict("environment.condaPackages", env.condaPackages.length > 0)
+  if (condaFile !== undefined) {
+    if (pipPackages.length > 0) condaFileConflict(issues, "environment.pipPackages", condaFile)
+    if (pipRequirementsFile !== undefined) condaFileConflict(issues, "environment.pipRequirementsFile", condaFile)
+    if (condaPackages.length > 0) condaFileConflict(issues, "environment.condaPackages", condaFile)
   }
-  if (env.userManagedPython) {
-    const conflict = (path: string, present: boolean) => {
-      if (present) {
-        issues.push(error(path, "user-managed-with-packages", `${path} is set but the Python environment is user-managed, so nothing would install it (If user_managed is True, then conda_packages, conda_dependencies_file, pip_packages or pip_requirements_file cannot be specified).`, `Remove ${path} and install it in the image, or remove withUserManagedPython.`))
-      }
-    }
-    conflict("environment.condaPackages", env.condaPackages.length > 0)
-    conflict("environment.condaFile", env.condaFile !== undefined)
-    conflict("environment.pipPackages", env.pipPackages.length > 0)
-    conflict("environment.pipRequirementsFile", env.pipRequirementsFile !== undefined)
+  if (userManagedPython) {
+    if (condaPackages.length > 0) userManagedConflict(issues, "environment.condaPackages")
+    if (condaFile !== undefined) userManagedConflict(issues, "environment.condaFile")
+    if (pipPackages.length > 0) userManagedConflict(issues, "environment.pipPackages")
+    if (pipRequirementsFile !== undefined) userManagedConflict(issues, "environment.pipRequirementsFile")
   }
-  emptyPackages(issues, "environment.condaPackages", env.condaPackages)
-  emptyPackages(issues, "environment.pipPackages", env.pipPackages)
+  emptyPackages(issues, "environment.condaPackages", condaPackages)
+  emptyPackages(issues, "environment.pipPackages", pipPackages)
 }
 
 const emptyPackages = (issues: Array<Issue>, path: string, list: ReadonlyArray<string>): void => {
@@ -212,41 +361,44 @@ const emptyPackages = (issues: Array<Issue>, path: string, list: ReadonlyArray<s
 }
 
 const shmSizeRule: Rule = (spec, issues) => {
-  if (spec.shmSize !== undefined && !SHM_SIZE.test(spec.shmSize)) {
-    issues.push(error("shmSize", "invalid-shm-size", `shmSize "${spec.shmSize}" is not a size: it must be digits followed by a unit b, k, m or g (as Docker's --shm-size).`, "Write it like \"2g\" or \"512m\"."))
+  const shmSize = spec.shmSize
+  if (shmSize !== undefined && !isShmSize(shmSize)) {
+    issues.push(error("shmSize", "invalid-shm-size", `shmSize "${shmSize}" is not a size: it must be digits followed by a unit b, k, m or g (as Docker's --shm-size).`, "Write it like \"2g\" or \"512m\"."))
   }
 }
 
 const durationRule: Rule = (spec, issues) => {
-  if (spec.maxRunDurationSeconds !== undefined && !isPositiveInteger(spec.maxRunDurationSeconds)) {
-    issues.push(error("maxRunDurationSeconds", "invalid-duration", `maxRunDurationSeconds is ${spec.maxRunDurationSeconds}: a run duration must be a whole number of seconds, at least 1.`, "Set it to the limit in seconds (3600 for an hour), or remove it for no limit."))
+  const seconds = spec.maxRunDurationSeconds
+  if (seconds !== undefined && !isPositiveInteger(seconds)) {
+    issues.push(error("maxRunDurationSeconds", "invalid-duration", `maxRunDurationSeconds is ${seconds}: a run duration must be a whole number of seconds, at least 1.`, "Set it to the limit in seconds (3600 for an hour), or remove it for no limit."))
   }
 }
 
 const variableNames = (issues: Array<Issue>, field: string, variables: object): void => {
   for (const name in variables) {
     if (!hasOwn.call(variables, name)) continue
-    if (!IDENTIFIER.test(name)) {
+    if (!isIdentifier(name)) {
       issues.push(error(`${field}.${name}`, "invalid-env-name", `The environment variable name "${name}" is not valid: names are letters, digits and underscores, not starting with a digit.`, "Rename it, e.g. \"MY_SETTING\"."))
-    } else if (name.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) {
+    } else if (hasReservedPrefix(name)) {
       issues.push(error(`${field}.${name}`, "reserved-env-name", `The environment variable "${name}" uses the prefix ESTIMATOR_, which the run contract reserves (ESTIMATOR_RUN_ID, ESTIMATOR_OUTPUT_DIR, ESTIMATOR_INPUT_<NAME>).`, "Choose a name without the ESTIMATOR_ prefix."))
     }
   }
 }
 
 const environmentVariablesRule: Rule = (spec, issues) => {
-  variableNames(issues, "environmentVariables", spec.environmentVariables)
+  const variables = spec.environmentVariables
   const secrets = spec.secretEnvironmentVariables
+  variableNames(issues, "environmentVariables", variables)
   variableNames(issues, "secretEnvironmentVariables", secrets)
   for (const name in secrets) {
-    if (hasOwn.call(secrets, name) && name in spec.environmentVariables) {
+    if (hasOwn.call(secrets, name) && name in variables) {
       issues.push(error(`secretEnvironmentVariables.${name}`, "env-name-conflict", `"${name}" is both a plain and a secret environment variable.`, "Keep only one of withEnv and withSecretEnv for this name."))
     }
   }
   for (const name in secrets) {
     if (!hasOwn.call(secrets, name)) continue
     const secret = secrets[name] as EstimatorModel.Estimator["secretEnvironmentVariables"][string]
-    if (secret.source === "env" && !IDENTIFIER.test(secret.name)) {
+    if (secret.source === "env" && !isIdentifier(secret.name)) {
       issues.push(error(`secretEnvironmentVariables.${name}.name`, "invalid-secret-source", `The secret for "${name}" reads the environment variable "${secret.name}", which is not a valid name.`, "Use Secret.fromEnv(\"VARIABLE_NAME\")."))
     }
     if (secret.source === "file" && secret.path.trim() === "") {
@@ -255,16 +407,28 @@ const environmentVariablesRule: Rule = (spec, issues) => {
   }
 }
 
-const dataName = (issues: Array<Issue>, kind: "inputs" | "outputs", name: string): void => {
-  if (!IDENTIFIER.test(name)) {
-    issues.push(error(`${kind}.${name}`, kind === "inputs" ? "invalid-input-name" : "invalid-output-name", `The ${kind === "inputs" ? "input" : "output"} name "${name}" is not valid: names are letters, digits and underscores, not starting with a digit (they become \${{${kind}.${name}}} and ESTIMATOR_${kind === "inputs" ? "INPUT" : "OUTPUT"}_<NAME>).`, "Rename it, e.g. \"training_data\"."))
+const dataNames = (issues: Array<Issue>, kind: "inputs" | "outputs", entries: object): void => {
+  for (const name in entries) {
+    if (hasOwn.call(entries, name) && !isIdentifier(name)) {
+      issues.push(error(`${kind}.${name}`, kind === "inputs" ? "invalid-input-name" : "invalid-output-name", `The ${kind === "inputs" ? "input" : "output"} name "${name}" is not valid: names are letters, digits and underscores, not starting with a digit (they become \${{${kind}.${name}}} and ESTIMATOR_${kind === "inputs" ? "INPUT" : "OUTPUT"}_<NAME>).`, "Rename it, e.g. \"training_data\"."))
+    }
   }
 }
 
-const collisions = (issues: Array<Issue>, names: ReadonlyArray<string>, kind: string): void => {
-  if (names.length < 2) return
-  const seen = new Map<string, string>()
-  for (const name of names) {
+/** Names that differ only in case; each is reported with the last name before it that it collides with. */
+const collisions = (issues: Array<Issue>, entries: object, kind: string): void => {
+  let first: string | undefined
+  let seen: Map<string, string> | undefined
+  for (const name in entries) {
+    if (!hasOwn.call(entries, name)) continue
+    if (first === undefined) {
+      first = name
+      continue
+    }
+    if (seen === undefined) {
+      seen = new Map()
+      seen.set(first.toUpperCase(), first)
+    }
     const upper = name.toUpperCase()
     const other = seen.get(upper)
     if (other !== undefined) {
@@ -274,101 +438,124 @@ const collisions = (issues: Array<Issue>, names: ReadonlyArray<string>, kind: st
   }
 }
 
-const dataRule: Rule = (spec, issues) => {
-  const inputNames = Object.keys(spec.inputs)
-  const outputNames = Object.keys(spec.outputs)
-  for (const name of inputNames) dataName(issues, "inputs", name)
-  for (const name of outputNames) dataName(issues, "outputs", name)
-  collisions(issues, inputNames, "inputs")
-  collisions(issues, outputNames, "outputs")
-  for (const name of inputNames) {
-    const input = spec.inputs[name] as Data.Input
-    if (input._tag === "Data") sourceIssues(issues, `inputs.${name}.source`, input.source)
+/**
+ * Whether `name` is one of the own enumerable keys of `entries`. The names are compared: looking up
+ * a string that is not yet a property name (a value read from the spec) first hashes it.
+ */
+const hasKey = (entries: object, name: string): boolean => {
+  for (const key in entries) {
+    if (key === name && hasOwn.call(entries, key)) return true
   }
-  if (spec.resumeFrom !== undefined && "MODEL_LOCATION" in spec.inputs) {
+  return false
+}
+
+const isKnown = (spec: Fields, kind: "inputs" | "outputs", name: string): boolean =>
+  kind === "inputs"
+    ? hasKey(spec.inputs, name) || (spec.resumeFrom !== undefined && name === "MODEL_LOCATION")
+    : hasKey(spec.outputs, name)
+
+const dataRule: Rule = (spec, issues) => {
+  const inputs = spec.inputs
+  dataNames(issues, "inputs", inputs)
+  dataNames(issues, "outputs", spec.outputs)
+  collisions(issues, inputs, "inputs")
+  collisions(issues, spec.outputs, "outputs")
+  for (const name in inputs) {
+    if (!hasOwn.call(inputs, name)) continue
+    const input = inputs[name] as Data.Input
+    if (input._tag === "Data") sourceIssues(issues, name, input.source)
+  }
+  if (spec.resumeFrom !== undefined && "MODEL_LOCATION" in inputs) {
     issues.push(error("inputs.MODEL_LOCATION", "resume-from-input-conflict", "resumeFrom adds the input MODEL_LOCATION, but an input of that name already exists.", "Rename the input MODEL_LOCATION, or remove resumeFrom."))
   }
-  const isKnown = (kind: "inputs" | "outputs", name: string): boolean =>
-    kind === "inputs"
-      ? inputNames.includes(name) || (spec.resumeFrom !== undefined && name === "MODEL_LOCATION")
-      : outputNames.includes(name)
   const args = spec.arguments
   for (let index = 0; index < args.length; index++) {
     const argument = args[index]
     if (typeof argument === "object") {
       const kind = argument._tag === "InputRef" ? "inputs" : "outputs"
-      if (!isKnown(kind, argument.name)) {
+      if (!isKnown(spec, kind, argument.name)) {
         issues.push(error(`arguments[${index}]`, kind === "inputs" ? "unknown-input-reference" : "unknown-output-reference", `arguments[${index}] refers to the ${kind === "inputs" ? "input" : "output"} "${argument.name}", which is not defined.`, `Add it with ${kind === "inputs" ? "withInput" : "withOutput"}("${argument.name}", ...), or fix the name.`))
       }
     }
   }
-  if (spec.command !== undefined && spec.command.includes("${{")) {
-    for (const match of spec.command.matchAll(COMMAND_REFERENCE)) {
+  const command = spec.command
+  if (command !== undefined && command.includes("${{")) {
+    for (const match of command.matchAll(COMMAND_REFERENCE)) {
       const kind = match[1] as "inputs" | "outputs"
       const name = match[2] ?? ""
-      if (!isKnown(kind, name)) {
+      if (!isKnown(spec, kind, name)) {
         issues.push(error("command", kind === "inputs" ? "unknown-input-reference" : "unknown-output-reference", `command refers to \${{${kind}.${name}}}, which is not defined.`, `Add it with ${kind === "inputs" ? "withInput" : "withOutput"}("${name}", ...), or fix the name.`))
       }
     }
   }
 }
 
-const sourceIssues = (issues: Array<Issue>, path: string, source: Data.DataSource): void => {
+/** The issues of the source of the input `name`, at `inputs.<name>.source`. */
+const sourceIssues = (issues: Array<Issue>, name: string, source: Data.DataSource): void => {
   switch (source._tag) {
     case "Datastore":
-      if (source.datastore.trim() === "") issues.push(error(`${path}.datastore`, "datastore-empty", "The datastore name is empty.", "Give the datastore's name, e.g. \"workspaceblobstore\"."))
+      if (source.datastore.trim() === "") issues.push(error(`inputs.${name}.source.datastore`, "datastore-empty", "The datastore name is empty.", "Give the datastore's name, e.g. \"workspaceblobstore\"."))
       return
     case "DataAsset":
-      if (source.version !== undefined && source.label !== undefined) issues.push(error(`${path}.label`, "version-and-label", "The data asset has both a version and a label.", "Keep either version or label."))
+      if (source.version !== undefined && source.label !== undefined) issues.push(error(`inputs.${name}.source.label`, "version-and-label", "The data asset has both a version and a label.", "Keep either version or label."))
       return
     case "Uri":
-      if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(source.uri)) issues.push(error(`${path}.uri`, "invalid-uri", `"${source.uri}" is not a URI (it has no scheme such as https: or azureml:).`, "Use fromLocal(path) for a local path, or give the full URI."))
+      if (!hasScheme(source.uri)) issues.push(error(`inputs.${name}.source.uri`, "invalid-uri", `"${source.uri}" is not a URI (it has no scheme such as https: or azureml:).`, "Use fromLocal(path) for a local path, or give the full URI."))
       return
     case "LocalPath":
-      if (source.path.trim() === "") issues.push(error(`${path}.path`, "local-path-empty", "The local path is empty.", "Give the file or folder's path."))
+      if (source.path.trim() === "") issues.push(error(`inputs.${name}.source.path`, "local-path-empty", "The local path is empty.", "Give the file or folder's path."))
       return
   }
 }
 
 const jobName = (issues: Array<Issue>, field: "name" | "experimentName", value: string | undefined): void => {
-  if (value !== undefined && !JOB_NAME.test(value)) {
+  if (value !== undefined && !isJobName(value)) {
     issues.push(error(field, `invalid-${field === "name" ? "job-name" : "experiment-name"}`, `${field} "${value}" is not valid: Azure ML names start with a letter or digit and contain only letters, digits, '-' and '_' (at most 255 characters).`, `Rename it, e.g. "${value.replace(/[^A-Za-z0-9_-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "job-1"}".`))
+  }
+}
+
+// In JavaScript `object["__proto__"] = value` sets a prototype instead of an entry, so every
+// program that copied such a name would silently lose it.
+const reservedName = (issues: Array<Issue>, field: string, entries: object): void => {
+  if (hasOwn.call(entries, "__proto__")) {
+    issues.push(error(`${field}.__proto__`, "reserved-name", `The name "__proto__" in ${field} is reserved: JavaScript tools, this one included, cannot keep an entry of that name.`, "Choose another name."))
   }
 }
 
 const namesRule: Rule = (spec, issues) => {
   jobName(issues, "name", spec.name)
   jobName(issues, "experimentName", spec.experimentName)
-  for (const key in spec.tags) {
-    if (hasOwn.call(spec.tags, key) && key.trim() === "") issues.push(error("tags", "tag-key-empty", "A tag has an empty name.", "Give every tag a name."))
+  const tags = spec.tags
+  for (const key in tags) {
+    if (hasOwn.call(tags, key) && key.trim() === "") issues.push(error("tags", "tag-key-empty", "A tag has an empty name.", "Give every tag a name."))
   }
-  if (spec.sourceDirectoryDatastore !== undefined && spec.sourceDirectoryDatastore.trim() === "") {
+  const datastore = spec.sourceDirectoryDatastore
+  if (datastore !== undefined && datastore.trim() === "") {
     issues.push(error("sourceDirectoryDatastore", "datastore-empty", "sourceDirectoryDatastore is empty.", "Give the datastore's name, or remove it."))
   }
-  // In JavaScript `object["__proto__"] = value` sets a prototype instead of an entry, so every
-  // program that copied such a name would silently lose it.
-  const named = { environmentVariables: spec.environmentVariables, secretEnvironmentVariables: spec.secretEnvironmentVariables, inputs: spec.inputs, outputs: spec.outputs, tags: spec.tags }
-  for (const [field, entries] of Object.entries(named)) {
-    if (hasOwn.call(entries, "__proto__")) {
-      issues.push(error(`${field}.__proto__`, "reserved-name", `The name "__proto__" in ${field} is reserved: JavaScript tools, this one included, cannot keep an entry of that name.`, "Choose another name."))
-    }
-  }
+  reservedName(issues, "environmentVariables", spec.environmentVariables)
+  reservedName(issues, "secretEnvironmentVariables", spec.secretEnvironmentVariables)
+  reservedName(issues, "inputs", spec.inputs)
+  reservedName(issues, "outputs", spec.outputs)
+  reservedName(issues, "tags", tags)
 }
 
 const frameworkRule: Rule = (spec, issues) => {
   const framework = spec.framework
   if (framework === undefined) return
   const name = framework.name
+  const version = framework.version
   const supported = Framework.supportedVersions[name]
-  if (!Framework.isSupportedVersion(name, framework.version)) {
+  const environment = spec.environment
+  if (!Framework.isSupportedVersion(name, version)) {
     issues.push(error(
       "framework.version",
       "unsupported-framework-version",
-      `${name} ${framework.version} is not currently supported by the ${name} estimator. Check https://docs.microsoft.com/python/api/azureml-train-core/azureml.train.dnn?view=azure-ml-py for all supported versions. To use ${name} ${framework.version}, switch to the generic Estimator class for your experiment.`,
-      `Use one of ${supported.join(", ")}, or drop the framework preset and install ${name} ${framework.version} yourself (withPip / withCondaFile / withImage).`
+      `${name} ${version} is not currently supported by the ${name} estimator. Check https://docs.microsoft.com/python/api/azureml-train-core/azureml.train.dnn?view=azure-ml-py for all supported versions. To use ${name} ${version}, switch to the generic Estimator class for your experiment.`,
+      `Use one of ${supported.join(", ")}, or drop the framework preset and install ${name} ${version} yourself (withPip / withCondaFile / withImage).`
     ))
-  } else if (framework.versionDefaulted === true && !spec.environment.userManagedPython && supported.length > 1) {
-    issues.push(warning("framework.version", "framework-version-defaulted", `framework_version is not specified, defaulting to version ${framework.version}.`, `Pin the version, e.g. ${name.toLowerCase()}("${framework.version}"); supported: ${supported.join(", ")}.`))
+  } else if (framework.versionDefaulted === true && !environment.userManagedPython && supported.length > 1) {
+    issues.push(warning("framework.version", "framework-version-defaulted", `framework_version is not specified, defaulting to version ${version}.`, `Pin the version, e.g. ${name.toLowerCase()}("${version}"); supported: ${supported.join(", ")}.`))
   }
   const distribution = spec.distribution
   if (name === "SKLearn") {
@@ -388,9 +575,11 @@ const frameworkRule: Rule = (spec, issues) => {
       `Use one of ${Framework.allowedDistributions[name].join(", ")} with ${name}, or drop the framework preset.`
     ))
   }
-  if (spec.environment.condaFile !== undefined || spec.environment.registered !== undefined) {
-    const field = spec.environment.registered !== undefined ? "environment.registered" : "environment.condaFile"
-    issues.push(warning(field, "framework-packages-not-installed", `If environment_definition or conda_dependencies_file is specified, Azure ML will not install any framework related packages on behalf of the user: ${name} ${framework.version} must be in ${field === "environment.registered" ? "the registered environment" : "the conda file"}.`, `Make sure ${name} is listed there, or remove the framework preset.`))
+  const condaFile = environment.condaFile
+  const registered = environment.registered
+  if (condaFile !== undefined || registered !== undefined) {
+    const field = registered !== undefined ? "environment.registered" : "environment.condaFile"
+    issues.push(warning(field, "framework-packages-not-installed", `If environment_definition or conda_dependencies_file is specified, Azure ML will not install any framework related packages on behalf of the user: ${name} ${version} must be in ${field === "environment.registered" ? "the registered environment" : "the conda file"}.`, `Make sure ${name} is listed there, or remove the framework preset.`))
   }
 }
 
@@ -418,21 +607,6 @@ const nulRule: Rule = (spec, issues) => {
   if (spec.command?.includes(NUL)) issues.push(error("command", "nul-character", "command contains a NUL character.", fix))
 }
 
-const rules: ReadonlyArray<Rule> = [
-  nulRule,
-  sourceDirectoryRule,
-  entryRule,
-  computeRule,
-  layoutRule,
-  environmentRule,
-  shmSizeRule,
-  durationRule,
-  environmentVariablesRule,
-  dataRule,
-  namesRule,
-  frameworkRule
-]
-
 // -------------------------------------------------------------------------------------
 // validation
 // -------------------------------------------------------------------------------------
@@ -448,8 +622,20 @@ const rules: ReadonlyArray<Rule> = [
  * @since 0.1.0
  */
 export const validate = (spec: EstimatorModel.Estimator): ReadonlyArray<Issue> => {
+  const fields = fieldsOf(spec)
   const issues: Array<Issue> = []
-  for (const rule of rules) rule(spec, issues)
+  nulRule(fields, issues)
+  sourceDirectoryRule(fields, issues)
+  entryRule(fields, issues)
+  computeRule(fields, issues)
+  layoutRule(fields, issues)
+  environmentRule(fields, issues)
+  shmSizeRule(fields, issues)
+  durationRule(fields, issues)
+  environmentVariablesRule(fields, issues)
+  dataRule(fields, issues)
+  namesRule(fields, issues)
+  frameworkRule(fields, issues)
   return issues
 }
 

@@ -7,7 +7,7 @@ import * as arbitraries from "./utils/arbitraries.js"
 
 // `Estimator.decode` takes a fast path when it can and falls back to the io-ts codec otherwise.
 // These properties pin it to the io-ts codec alone: same successes (same values, same key order,
-// the same input arrays and records kept when nothing in them changed) and same errors.
+// the same input objects, arrays and records kept when they are already in decoded form) and same errors.
 const ioTs = (u: unknown) => E.mapLeft(internalCodec.report)(internalCodec.Estimator.decode(u))
 
 /** Every path to an object or array inside a JSON value, the root included. */
@@ -38,6 +38,28 @@ const mutated = fc.tuple(arbitraries.estimator, fc.nat(), fc.nat(), odd, fc.cons
   return copy as unknown
 })
 
+/** `value` with the keys of every object in a new order, and some objects without a prototype (as JSON has no prototypes). */
+const reshaped = (value: unknown, picks: ReadonlyArray<number>, counter = { i: 0 }): unknown => {
+  const pick = () => picks[counter.i++ % picks.length] ?? 0
+  if (typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) return value.map((item) => reshaped(item, picks, counter))
+  const entries = Object.entries(value).map(([key, item]) => [key, reshaped(item, picks, counter), pick()] as const)
+  entries.sort((a, b) => a[2] - b[2])
+  const target: Record<string, unknown> = pick() % 4 === 0 ? Object.create(null) : {}
+  for (const [key, item] of entries) target[key] = item
+  return target
+}
+
+/** Runs `f` while `Object.prototype` has the property `key`. */
+const withInherited = <A>(key: string, descriptor: PropertyDescriptor, f: () => A): A => {
+  Object.defineProperty(Object.prototype, key, { ...descriptor, configurable: true })
+  try {
+    return f()
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[key]
+  }
+}
+
 describe("Estimator.decode (fast path)", () => {
   it("decodes every well-formed spec exactly as the io-ts codec does", () => {
     fc.assert(fc.property(arbitraries.estimator, (spec) => {
@@ -53,6 +75,9 @@ describe("Estimator.decode (fast path)", () => {
         expect(fast.right.tags === input.tags).toBe(slow.right.tags === input.tags)
         expect(fast.right.arguments === input.arguments).toBe(slow.right.arguments === input.arguments)
         expect(fast.right.inputs === input.inputs).toBe(slow.right.inputs === input.inputs)
+        expect(fast.right === input).toBe(slow.right === input)
+        expect(fast.right.environment === input.environment).toBe(slow.right.environment === input.environment)
+        expect(fast.right.outputs === input.outputs).toBe(slow.right.outputs === input.outputs)
       }
     }), { numRuns: 300 })
   })
@@ -84,9 +109,68 @@ describe("Estimator.decode (fast path)", () => {
     expect(E.isRight(Estimator.decode(inherited))).toBe(true)
   })
 
-  it("returns a new spec object, never the input", () => {
-    const input = JSON.parse(JSON.stringify(Estimator.make({ entryScript: "train.py" })))
+  it("decodes specs whose objects have their keys in any order, or no prototype, as the io-ts codec does", () => {
+    fc.assert(fc.property(arbitraries.estimator, fc.array(fc.nat(), { minLength: 1, maxLength: 50 }), (spec, picks) => {
+      const input = reshaped(JSON.parse(JSON.stringify(spec)), picks)
+      // The fast path takes them (it does not leave them to io-ts) ...
+      expect(internalCodec.decodeFast(input)).toBeDefined()
+      const fast = Estimator.decode(input)
+      const slow = ioTs(input)
+      // ... and gives the same value, with the codec's key order (required fields, then optional ones).
+      expect(fast).toStrictEqual(slow)
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(slow))
+    }), { numRuns: 300 })
+  })
+
+  it("leaves non-enumerable and inherited fields to io-ts", () => {
+    const json = JSON.parse(JSON.stringify(Estimator.make({ entryScript: "train.py" })))
+    const hidden = (object: object, key: string, value: unknown) => Object.defineProperty(object, key, { value, enumerable: false, writable: true, configurable: true })
+    const { entryScript, ...noEntry } = json
+    const cases: ReadonlyArray<unknown> = [
+      hidden({ ...json }, "description", "a run"), // an optional field io-ts reads but `for ... in` does not list
+      hidden({ ...json }, "description", 3),
+      hidden({ ...noEntry }, "entryScript", entryScript), // a required one
+      { ...json, framework: hidden({ name: "PyTorch", version: "2.0" }, "versionDefaulted", true) },
+      { ...json, inputs: Object.assign(Object.create({ inherited: { _tag: "Literal", value: 1 } }), { own: { _tag: "Literal", value: 2 } }) }
+    ]
+    for (const input of cases) {
+      expect(internalCodec.decodeFast(input)).toBeUndefined()
+      expect(Estimator.decode(input)).toStrictEqual(ioTs(input))
+    }
+    // A field every object inherits (a polluted prototype), listed by `for ... in` or not.
+    for (const enumerable of [false, true]) {
+      for (const [key, value] of [["description", "inherited"], ["versionDefaulted", true], ["vmSize", 1], ["bogus", 1]] as const) {
+        const input = JSON.parse(JSON.stringify(Estimator.withFramework(Estimator.make({ entryScript: "train.py" }), { name: "PyTorch", version: "2.0" })))
+        const [fast, slow] = withInherited(key, { value, enumerable, writable: true }, () => [Estimator.decode(input), ioTs(input)] as const)
+        expect(fast).toStrictEqual(slow)
+      }
+    }
+  })
+
+  it("returns the input itself when it is already a decoded spec, and new objects where it is not", () => {
+    const spec = Estimator.withFramework(Estimator.make({ entryScript: "train.py", arguments: ["--lr", 0.1] }), { name: "PyTorch", version: "2.0" })
+    // `make` writes entryScript near the top; the codec's order has the required fields first.
+    const made = JSON.parse(JSON.stringify(spec))
+    const first = Estimator.decode(made)
+    expect(E.isRight(first) && first.right !== made && first.right.environment === made.environment && first.right.arguments === made.arguments).toBe(true)
+    // Plain objects with their fields in the codec's order, nothing to change: decoding copies nothing.
+    const input = JSON.parse(JSON.stringify(E.isRight(first) ? first.right : undefined))
     const decoded = Estimator.decode(input)
-    expect(E.isRight(decoded) && decoded.right !== input && decoded.right.environment !== input.environment).toBe(true)
+    expect(E.isRight(decoded) && decoded.right === input).toBe(true)
+    // Keys in another order: a new spec (with the codec's order) and a new environment; the parts
+    // already in decoded form are kept.
+    const { docker, ...environment } = input.environment
+    const reordered = { ...input, environment: { ...environment, docker } }
+    const again = Estimator.decode(reordered)
+    expect(E.isRight(again) && again.right !== reordered && again.right.environment !== reordered.environment).toBe(true)
+    expect(E.isRight(again) && again.right.framework === reordered.framework && again.right.compute === reordered.compute).toBe(true)
+    expect(E.isRight(again) && Object.keys(again.right.environment)).toEqual(Object.keys(input.environment))
+    // An object without a prototype is never kept (a decoded spec is made of plain objects).
+    const bare = Object.assign(Object.create(null), input)
+    const plain = Estimator.decode(bare)
+    expect(E.isRight(plain) && plain.right !== bare && Object.getPrototypeOf(plain.right) === Object.prototype).toBe(true)
+    // The io-ts codec keeps the same parts.
+    const slow = ioTs(reordered)
+    expect(E.isRight(slow) && slow.right !== reordered && slow.right.framework === reordered.framework).toBe(true)
   })
 })

@@ -1,3 +1,4 @@
+import * as fc from "fast-check"
 import { pipe } from "fp-ts/lib/function.js"
 import { describe, expect, it } from "vitest"
 import * as Data from "../src/Data.js"
@@ -5,6 +6,8 @@ import * as Estimator from "../src/Estimator.js"
 import * as Framework from "../src/Framework.js"
 import * as Secret from "../src/Secret.js"
 import * as Validation from "../src/Validation.js"
+import * as arbitraries from "./utils/arbitraries.js"
+import * as Reference from "./utils/validationReference.js"
 
 const base = Estimator.make({ entryScript: "train.py" })
 const onCluster = Estimator.withCompute(Estimator.cluster("gpu-cluster"))
@@ -343,5 +346,134 @@ describe("v1 cross-field rules (reference §2.1–2.2)", () => {
   it("format prints severity, path, code, message and the fix", () => {
     const [issue] = Validation.validate(Estimator.withShmSize(base, "big"))
     expect(issue && Validation.format(issue)).toMatch(/^error shmSize \[invalid-shm-size\]: shmSize "big" is not a size.*\n  fix: /)
+  })
+})
+
+// `validate` reads each field once and checks names with character loops; this pins it to the rules
+// as first written (test/utils/validationReference.ts): the same issues, in the same order, with the
+// same texts, on specs built to break every rule.
+describe("validate agrees with the reference rules", () => {
+  const tricky = [
+    "", " ", "\t", "\u00a0", "\ufeff", "train.py", "pkg/train.py", "-c", "/abs/train.py", "../x.py", "a/../b.py", "a..b.py", "a\\..\\b.py",
+    "x\u0000y", "OK", "_ok", "ok_2", "1BAD", "bad name", "bad-name", "ESTIMATOR_X", "estimator_run_id", "Estimator_Y", "ESTIMATOR", "MODEL_LOCATION",
+    "model_location", "ß", "SS", "ss", "ſ", "S", "s", "Ａ", "https://x/y", "azureml:data", "a+b.c-d:e", "1x:y", "x:y", "x", ":", "no-scheme", "2g", "512M",
+    "100b", "8G", "g", "12", "2 g", "-1g", "1.5g", "job-1", "job_1", "-job", "a".repeat(255), "a".repeat(256), "échec", "${{inputs.data}}",
+    "python t.py ${{inputs.MODEL_LOCATION}} ${{outputs.model}} ${{ inputs.x }}"
+  ]
+  const text = fc.constantFrom(...tricky)
+  const names = fc.constantFrom("data", "DATA", "Data", "model", "MODEL_LOCATION", "x", "X", "ok_2", "1BAD", "bad name", "ESTIMATOR_X", "estimator_y", "ß", "SS", "ss", "ſ", "S", "", " ")
+  const record = <A>(value: fc.Arbitrary<A>) => fc.dictionary(names, value, { maxKeys: 4 })
+  const secret = fc.oneof(text.map((name) => Secret.fromEnv(name)), text.map((path) => Secret.fromFile(path)))
+  const source: fc.Arbitrary<Data.DataSource> = fc.oneof(
+    text.map((datastore) => ({ _tag: "Datastore" as const, datastore, path: "p" })),
+    fc.tuple(text, fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined })).map(([name, version, label]) => ({
+      _tag: "DataAsset" as const,
+      name,
+      ...(version === undefined ? {} : { version }),
+      ...(label === undefined ? {} : { label })
+    })),
+    text.map((uri) => ({ _tag: "Uri" as const, uri })),
+    text.map((path) => ({ _tag: "LocalPath" as const, path }))
+  )
+  const input: fc.Arbitrary<Data.Input> = fc.oneof(
+    source.map((s): Data.Input => ({ _tag: "Data", type: "uri_folder", source: s, mode: "ro_mount" })),
+    fc.oneof(text, fc.integer(), fc.boolean()).map((value): Data.Input => ({ _tag: "Literal", value }))
+  )
+  const argument: fc.Arbitrary<Estimator.Argument> = fc.oneof(text, fc.integer(), names.map((name) => Data.input(name)), names.map((name) => Data.outputRef(name)))
+  const optional = <A>(value: fc.Arbitrary<A>) => fc.option(value, { nil: undefined, freq: 2 })
+  const framework = fc.oneof(
+    fc.constantFrom(...Framework.names).chain((name) => fc.constantFrom(...Framework.supportedVersions[name], "0.0.1").map((version) => ({ name, version }))),
+    fc.constantFrom(...Framework.names).map((name) => Framework.make(name))
+  )
+  const overrides = fc.record({
+    sourceDirectory: text,
+    entryScript: optional(text),
+    command: optional(text),
+    arguments: fc.array(argument, { maxLength: 4 }),
+    compute: fc.oneof(
+      fc.constant<Estimator.Compute>({ _tag: "Local" }),
+      text.map((name): Estimator.Compute => ({ _tag: "Cluster", name })),
+      optional(text).map((vmSize): Estimator.Compute => (vmSize === undefined ? { _tag: "Serverless" } : { _tag: "Serverless", vmSize }))
+    ),
+    nodeCount: fc.constantFrom(-1, 0, 1, 1.5, 2, 4),
+    processCountPerNode: fc.constantFrom(0, 1, 2, 2.5),
+    distribution: fc.oneof(
+      fc.constantFrom<Estimator.Distribution>({ _tag: "None" }, { _tag: "Mpi" }, { _tag: "PyTorch", backend: "gloo" }, { _tag: "PyTorch", backend: "nccl" }),
+      fc.tuple(fc.constantFrom(-1, 0, 1, 1.5, 2), fc.constantFrom(-1, 0, 1, 0.5)).map(([workerCount, parameterServerCount]): Estimator.Distribution => ({ _tag: "TensorFlow", workerCount, parameterServerCount }))
+    ),
+    gpu: fc.boolean(),
+    environment: fc.record({
+      docker: fc.boolean(),
+      userManagedPython: fc.boolean(),
+      condaPackages: fc.array(text, { maxLength: 3 }),
+      pipPackages: fc.array(text, { maxLength: 3 }),
+      condaFile: optional(text),
+      pipRequirementsFile: optional(text),
+      image: optional(fc.record({ name: text, registry: optional(fc.record({ address: text, username: optional(text), password: optional(secret) })) })),
+      build: optional(fc.record({ context: text })),
+      registered: optional(fc.record({ name: text, version: optional(text), label: optional(text) }))
+    }),
+    environmentVariables: record(text),
+    secretEnvironmentVariables: record(secret),
+    inputs: record(input),
+    outputs: record(fc.constant(Data.output())),
+    tags: record(text),
+    shmSize: optional(text),
+    maxRunDurationSeconds: optional(fc.constantFrom(-1, 0, 1, 1.5, 3600)),
+    resumeFrom: optional(fc.constant(Data.datastorePath("ds", "ckpt"))),
+    sourceDirectoryDatastore: optional(text),
+    framework: optional(framework),
+    name: optional(text),
+    experimentName: optional(text)
+  })
+  /** `value` without its fields that are undefined, as a spec has them (absent, not undefined). */
+  const defined = (value: unknown): any => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return value
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, defined(v)]))
+  }
+  /** Specs that break rules, in random key orders, some with a "__proto__" entry in a record. */
+  const spec = fc.tuple(arbitraries.estimator, overrides, fc.boolean(), fc.constantFrom("environmentVariables", "secretEnvironmentVariables", "inputs", "outputs", "tags")).map(([original, fields, reserved, where]) => {
+    const merged: any = { ...original, ...defined(fields) }
+    if (fields.entryScript === undefined) delete merged.entryScript
+    if (fields.command === undefined) delete merged.command
+    const copy = JSON.parse(JSON.stringify(merged))
+    if (reserved) {
+      const value = where === "secretEnvironmentVariables" ? Secret.fromEnv("X") : where === "inputs" ? Data.fromUri("https://x") : where === "outputs" ? Data.output() : "v"
+      Object.defineProperty(copy[where], "__proto__", { value, enumerable: true, writable: true, configurable: true })
+    }
+    return copy as Estimator.Estimator
+  })
+
+  it("on specs that break every rule", () => {
+    const seen = new Set<string>()
+    let issues = 0
+    fc.assert(fc.property(spec, (s) => {
+      const expected = Reference.validate(s)
+      expect(Validation.validate(s)).toStrictEqual(expected)
+      // The same spec decoded (fields in the codec's key order, as the pipeline validates it).
+      const decoded = Estimator.decode(JSON.parse(JSON.stringify(s)))
+      if (decoded._tag === "Right") expect(Validation.validate(decoded.right)).toStrictEqual(Reference.validate(decoded.right))
+      for (const issue of expected) seen.add(issue.code)
+      issues += expected.length
+    }), { numRuns: 1500 })
+    // The specs do break the rules: nearly every code is reported somewhere.
+    expect(issues).toBeGreaterThan(3000)
+    expect([...seen].sort()).toEqual([
+      "arguments-with-command", "command-empty", "compute-name-empty", "conda-file-conflict", "datastore-empty", "distribution-not-supported-by-framework",
+      "distribution-required", "docker-off-with-build", "docker-off-with-image", "entry-conflict", "entry-missing", "entry-script-empty", "entry-script-option",
+      "entry-script-outside-source", "env-name-conflict", "environment-name-empty", "framework-packages-not-installed", "framework-version-defaulted",
+      "image-and-build", "image-name-empty", "invalid-duration", "invalid-env-name", "invalid-experiment-name", "invalid-input-name", "invalid-job-name",
+      "invalid-output-name", "invalid-secret-source", "invalid-shm-size", "invalid-uri", "local-path-empty", "multi-node-local", "name-collision",
+      "not-non-negative-integer", "not-positive-integer", "nul-character", "package-empty", "processes-per-node-with-tensorflow", "registered-environment-conflict",
+      "registry-username-missing", "reserved-env-name", "reserved-name", "resume-from-input-conflict", "sklearn-distributed", "sklearn-gpu", "source-directory-empty",
+      "tag-key-empty", "unknown-input-reference", "unknown-output-reference", "unsupported-framework-version", "user-managed-with-packages", "version-and-label",
+      "vm-size-empty"
+    ])
+  })
+
+  it("on well-formed generated specs", () => {
+    fc.assert(fc.property(arbitraries.estimator, (s) => {
+      expect(Validation.validate(s)).toStrictEqual(Reference.validate(s))
+    }), { numRuns: 500 })
   })
 })

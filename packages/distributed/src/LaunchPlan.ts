@@ -234,6 +234,7 @@ export type PlanResult =
 const HOST = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MAX_PORT = 65535
+const NUL = "\u0000"
 
 const isPositiveInteger = (n: number): boolean => Number.isInteger(n) && n > 0
 const isPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_PORT
@@ -297,16 +298,13 @@ const argvIssues = (spec: Estimator.Estimator, options: LaunchOptions): Readonly
   } else if (script === "") {
     issues.push(issue.error("options.scriptArgv[0]", "script-empty", "The script path (scriptArgv[0]) is empty.", "Pass the script's path first, then its arguments."))
   }
-  const items: ReadonlyArray<readonly [string, string]> = [
-    ...(options.python === undefined ? [] : [["options.python", options.python] as const]),
-    ...options.scriptArgv.map((item, index) => [`options.scriptArgv[${index}]`, item] as const),
-    ...(options.mpirunFlags ?? []).map((item, index) => [`options.mpirunFlags[${index}]`, item] as const)
-  ]
-  for (const [path, item] of items) {
-    if (item.includes("\u0000")) {
-      issues.push(issue.error(path, "argument-contains-nul", `${path} contains a NUL character, which no process argument can carry.`, "Remove the NUL character."))
-    }
-  }
+  const nul = (path: string) =>
+    issues.push(issue.error(path, "argument-contains-nul", `${path} contains a NUL character, which no process argument can carry.`, "Remove the NUL character."))
+  if (options.python?.includes(NUL)) nul("options.python")
+  const scriptArgv = options.scriptArgv
+  for (let index = 0; index < scriptArgv.length; index++) if ((scriptArgv[index] as string).includes(NUL)) nul(`options.scriptArgv[${index}]`)
+  const flags = options.mpirunFlags ?? []
+  for (let index = 0; index < flags.length; index++) if ((flags[index] as string).includes(NUL)) nul(`options.mpirunFlags[${index}]`)
   if (options.python !== undefined && options.python.trim() === "" && (options.noPython !== true || spec.distribution._tag === "PyTorch")) {
     issues.push(issue.error("options.python", "python-empty", "The Python interpreter is empty.", `Leave python out to use "${DEFAULT_PYTHON}", or give the interpreter's path.`))
   }
@@ -340,16 +338,17 @@ const portIssues = (spec: Estimator.Estimator, options: LaunchOptions): Readonly
 
 const environmentIssues = (spec: Estimator.Estimator, options: LaunchOptions): ReadonlyArray<Validation.Issue> => {
   if (spec.distribution._tag !== "Mpi") return []
-  const named: ReadonlyArray<readonly [string, string]> = [
-    ...Object.keys(spec.environmentVariables).map((name) => [`environmentVariables.${name}`, name] as const),
-    ...Object.keys(spec.secretEnvironmentVariables).map((name) => [`secretEnvironmentVariables.${name}`, name] as const),
-    ...(options.forwardEnvironment ?? []).map((name, index) => [`options.forwardEnvironment[${index}]`, name] as const)
-  ]
-  return named
-    .filter(([, name]) => !IDENTIFIER.test(name))
-    .map(([path, name]) =>
-      issue.error(path, "invalid-env-name", `The environment variable name ${JSON.stringify(name)} cannot be forwarded by mpirun -x: names are letters, digits and underscores, not starting with a digit.`, "Rename the variable, e.g. \"MY_SETTING\".")
-    )
+  const issues: Array<Validation.Issue> = []
+  const check = (path: string, name: string) => {
+    if (!IDENTIFIER.test(name)) {
+      issues.push(issue.error(path, "invalid-env-name", `The environment variable name ${JSON.stringify(name)} cannot be forwarded by mpirun -x: names are letters, digits and underscores, not starting with a digit.`, "Rename the variable, e.g. \"MY_SETTING\"."))
+    }
+  }
+  for (const name of Object.keys(spec.environmentVariables)) check(`environmentVariables.${name}`, name)
+  for (const name of Object.keys(spec.secretEnvironmentVariables)) check(`secretEnvironmentVariables.${name}`, name)
+  const forwarded = options.forwardEnvironment ?? []
+  for (let index = 0; index < forwarded.length; index++) check(`options.forwardEnvironment[${index}]`, forwarded[index] as string)
+  return issues
 }
 
 const idleNodeIssues = (spec: Estimator.Estimator): ReadonlyArray<Validation.Issue> => {
@@ -371,14 +370,13 @@ const idleNodeIssues = (spec: Estimator.Estimator): ReadonlyArray<Validation.Iss
  * @category validation
  * @since 0.1.0
  */
-export const validate = (spec: Estimator.Estimator, options: LaunchOptions): ReadonlyArray<Validation.Issue> => [
-  ...layoutIssues(spec),
-  ...hostIssues(spec, options),
-  ...argvIssues(spec, options),
-  ...portIssues(spec, options),
-  ...environmentIssues(spec, options),
-  ...idleNodeIssues(spec)
-]
+export const validate = (spec: Estimator.Estimator, options: LaunchOptions): ReadonlyArray<Validation.Issue> => {
+  const issues: Array<Validation.Issue> = []
+  for (const found of [layoutIssues(spec), hostIssues(spec, options), argvIssues(spec, options), portIssues(spec, options), environmentIssues(spec, options), idleNodeIssues(spec)]) {
+    for (const one of found) issues.push(one)
+  }
+  return issues
+}
 
 // -------------------------------------------------------------------------------------
 // compiling

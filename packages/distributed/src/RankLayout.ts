@@ -45,13 +45,17 @@ export interface RankLayout {
  */
 export const packed = (nodeCount: number, processCountPerNode: number): ReadonlyArray<RankLayout> => {
   const worldSize = nodeCount * processCountPerNode
-  return Array.from({ length: worldSize }, (_, rank) => ({
-    rank,
-    worldSize,
-    nodeRank: Math.floor(rank / processCountPerNode),
-    localRank: rank % processCountPerNode,
-    localWorldSize: processCountPerNode
-  }))
+  const ranks: Array<RankLayout> = []
+  for (let rank = 0; rank < worldSize; rank++) {
+    ranks.push({
+      rank,
+      worldSize,
+      nodeRank: Math.floor(rank / processCountPerNode),
+      localRank: rank % processCountPerNode,
+      localWorldSize: processCountPerNode
+    })
+  }
+  return ranks
 }
 
 /**
@@ -62,17 +66,20 @@ export const packed = (nodeCount: number, processCountPerNode: number): Readonly
  * @category constructors
  * @since 0.1.0
  */
-export const roundRobin = (processCount: number, nodeCount: number): ReadonlyArray<RankLayout> =>
-  Array.from({ length: processCount }, (_, rank) => {
+export const roundRobin = (processCount: number, nodeCount: number): ReadonlyArray<RankLayout> => {
+  const ranks: Array<RankLayout> = []
+  for (let rank = 0; rank < processCount; rank++) {
     const nodeRank = rank % nodeCount
-    return {
+    ranks.push({
       rank,
       worldSize: processCount,
       nodeRank,
       localRank: Math.floor(rank / nodeCount),
       localWorldSize: Math.ceil((processCount - nodeRank) / nodeCount)
-    }
-  })
+    })
+  }
+  return ranks
+}
 
 /**
  * Every process of the spec's job: `packed` over `nodeCount` × `processCountPerNode` for

@@ -108,15 +108,28 @@ export const parseReference = (image: string): Reference => {
   const at = image.indexOf("@")
   const withoutDigest = at === -1 ? image : image.slice(0, at)
   const digest = at === -1 ? undefined : image.slice(at + 1)
-  const colon = withoutDigest.lastIndexOf(":")
-  const hasTag = colon > withoutDigest.lastIndexOf("/")
-  const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest
-  const tag = hasTag ? withoutDigest.slice(colon + 1) : undefined
+  const colon = tagColon(withoutDigest)
+  const repository = colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)
+  const tag = colon === -1 ? undefined : withoutDigest.slice(colon + 1)
   return {
     repository,
     ...(tag === undefined ? {} : { tag }),
     ...(digest === undefined ? {} : { digest })
   }
+}
+
+/** The position of the colon before the tag of a reference without digest, -1 without tag. */
+const tagColon = (withoutDigest: string): number => {
+  const colon = withoutDigest.lastIndexOf(":")
+  return colon > withoutDigest.lastIndexOf("/") ? colon : -1
+}
+
+/** `parseReference(image).repository`, without the rest. */
+const repositoryOf = (image: string): string => {
+  const at = image.indexOf("@")
+  const withoutDigest = at === -1 ? image : image.slice(0, at)
+  const colon = tagColon(withoutDigest)
+  return colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)
 }
 
 /**
@@ -178,5 +191,4 @@ export const qualify = (image: string, registryAddress?: string): string => {
  * @category accessors
  * @since 0.1.0
  */
-export const hasConda = (image: string): boolean =>
-  parseReference(image).repository.startsWith("mcr.microsoft.com/azureml/")
+export const hasConda = (image: string): boolean => repositoryOf(image).startsWith("mcr.microsoft.com/azureml/")

@@ -142,10 +142,17 @@ const pipName: (line: string) => string | undefined = Function.memoizeString((li
  */
 export const mergePip = (existing: ReadonlyArray<string>, added: ReadonlyArray<string>): ReadonlyArray<string> => {
   const lines = [...existing]
-  for (const line of added) {
+  if (added.length === 0) return lines
+  // The package name of each line, computed once (undefined for pip options).
+  const names = existing.map(pipName)
+  for (let i = 0; i < added.length; i++) {
+    const line = added[i] as string
     const name = pipName(line)
-    const present = name === undefined ? lines.includes(line) : lines.some((other) => pipName(other) === name)
-    if (!present) lines.push(line)
+    const present = name === undefined ? lines.includes(line) : names.includes(name)
+    if (!present) {
+      lines.push(line)
+      names.push(name)
+    }
   }
   return lines
 }
@@ -169,24 +176,28 @@ export const addPackages: {
 } = Function.dual(3, (self: CondaSpecification, conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): CondaSpecification => {
   let python = self.python
   const dependencies = [...self.dependencies]
-  const hasPython = () => python !== undefined || dependencies.some((d) => packageName(d) === "python")
-  for (const dependency of conda) {
+  // The package name of each dependency, computed once.
+  const names = dependencies.map(packageName)
+  for (let i = 0; i < conda.length; i++) {
+    const dependency = conda[i] as string
     const pin = pythonPin(dependency)
     if (pin !== undefined) {
-      if (!hasPython()) python = pin
-    } else if (!dependencies.some((d) => packageName(d) === packageName(dependency))) {
-      dependencies.push(dependency)
+      if (python === undefined && !names.includes("python")) python = pin
+    } else {
+      const name = packageName(dependency)
+      if (!names.includes(name)) {
+        dependencies.push(dependency)
+        names.push(name)
+      }
     }
   }
   const pipLines = mergePip(self.pip, pip)
-  if (pipLines.length > 0 && !dependencies.some((d) => packageName(d) === "pip")) dependencies.unshift("pip")
-  return {
-    ...(self.name === undefined ? {} : { name: self.name }),
-    channels: self.channels,
-    ...(python === undefined ? {} : { python }),
-    dependencies,
-    pip: pipLines
+  if (pipLines.length > 0 && !names.includes("pip")) dependencies.unshift("pip")
+  const channels = self.channels
+  if (self.name === undefined) {
+    return python === undefined ? { channels, dependencies, pip: pipLines } : { channels, python, dependencies, pip: pipLines }
   }
+  return python === undefined ? { name: self.name, channels, dependencies, pip: pipLines } : { name: self.name, channels, python, dependencies, pip: pipLines }
 })
 
 /**
@@ -431,10 +442,9 @@ export interface FromEstimatorOptions {
  * @since 0.1.0
  */
 export const lookup = (files: SourceFiles, relativePath: string): string | undefined => {
-  for (const key of [relativePath, path.posix.normalize(relativePath)]) {
-    if (Object.hasOwn(files, key)) return files[key]
-  }
-  return undefined
+  if (Object.hasOwn(files, relativePath)) return files[relativePath]
+  const normalized = path.posix.normalize(relativePath)
+  return Object.hasOwn(files, normalized) ? files[normalized] : undefined
 }
 
 const fullPath = (sourceDirectory: string, relativePath: string): string =>
@@ -511,11 +521,31 @@ export const fromEstimator = (
   }
 
   const pip = [...requirementLines]
-  for (const line of environment.pipPackages) if (!pip.includes(line)) pip.push(line)
+  const pipPackages = environment.pipPackages
+  for (let i = 0; i < pipPackages.length; i++) {
+    const line = pipPackages[i] as string
+    if (!pip.includes(line)) pip.push(line)
+  }
   if (pip.length > 0 && (options.azuremlDefaults ?? true) && !pip.some((line) => pipName(line) === AZUREML_DEFAULTS)) {
     pip.unshift(AZUREML_DEFAULTS)
   }
-  const pins = [...new Set(environment.condaPackages.flatMap((p) => pythonPin(p) ?? []))]
+  const pins: Array<string> = []
+  const dependencies: Array<string> = []
+  let hasPythonPackage = false
+  let hasPipPackage = false
+  const condaPackages = environment.condaPackages
+  for (let i = 0; i < condaPackages.length; i++) {
+    const dependency = condaPackages[i] as string
+    const pin = pythonPin(dependency)
+    if (pin !== undefined) {
+      if (!pins.includes(pin)) pins.push(pin)
+    } else if (!dependencies.includes(dependency)) {
+      dependencies.push(dependency)
+      const name = packageName(dependency)
+      if (name === "python") hasPythonPackage = true
+      else if (name === "pip") hasPipPackage = true
+    }
+  }
   if (pins.length > 1) {
     return E.left([{
       path: "environment.condaPackages",
@@ -525,15 +555,11 @@ export const fromEstimator = (
       severity: "error"
     }])
   }
-  const dependencies: Array<string> = []
-  for (const p of environment.condaPackages) if (pythonPin(p) === undefined && !dependencies.includes(p)) dependencies.push(p)
-  if (pip.length > 0 && !dependencies.some((d) => packageName(d) === "pip")) dependencies.unshift("pip")
-  const python = pins[0] ?? (dependencies.some((d) => packageName(d) === "python") ? undefined : DEFAULT_PYTHON_VERSION)
-  return E.right({
-    name: DEFAULT_NAME,
-    channels: DEFAULT_CHANNELS,
-    ...(python === undefined ? {} : { python }),
-    dependencies,
-    pip
-  })
+  if (pip.length > 0 && !hasPipPackage) dependencies.unshift("pip")
+  const python = pins[0] ?? (hasPythonPackage ? undefined : DEFAULT_PYTHON_VERSION)
+  return E.right(
+    python === undefined
+      ? { name: DEFAULT_NAME, channels: DEFAULT_CHANNELS, dependencies, pip }
+      : { name: DEFAULT_NAME, channels: DEFAULT_CHANNELS, python, dependencies, pip }
+  )
 }

@@ -12,11 +12,11 @@
  * image), and registry credentials (the username and password reference choose how to pull, not
  * what). Arrays are order-sensitive (channel order is priority; pip reads options in order).
  *
- * Pure: `node:crypto`'s `createHash` is a pure function of its input.
+ * Pure: SHA-256 (`node:crypto`) is a pure function of its input.
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import * as internal from "./internal/canonicalJson.js"
 import type * as ResolvedEnvironment from "./ResolvedEnvironment.js"
 
 // -------------------------------------------------------------------------------------
@@ -70,60 +70,52 @@ export type Json = null | boolean | number | string | ReadonlyArray<Json> | { re
  * @category compiling
  * @since 0.1.0
  */
-export const canonicalJson = (value: Json): string => {
-  // One pass into one string (no arrays of parts); keys are sorted only when they are not already.
-  if (value === null || typeof value !== "object") return JSON.stringify(value)
-  if (Array.isArray(value)) {
-    let out = "["
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + ((canonicalJson(value[i] as Json) as string | undefined) ?? "")
-    return `${out}]`
-  }
-  const record = value as { readonly [key: string]: Json | undefined }
-  const keys = Object.keys(record)
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys.sort()
-      break
-    }
-  }
-  let out = "{"
-  let first = true
-  for (const key of keys) {
-    const field = record[key]
-    if (field === undefined) continue
-    out += `${first ? "" : ","}${SIMPLE_KEY.test(key) ? `"${key}"` : JSON.stringify(key)}:${canonicalJson(field)}`
-    first = false
-  }
-  return `${out}}`
-}
+export const canonicalJson = (value: Json): string => internal.canonicalJson(value) as string
 
-/** Keys that `JSON.stringify` writes as they are, between quotes. */
-const SIMPLE_KEY = /^[A-Za-z0-9_$.-]*$/
+/**
+ * The SHA-256 (64 lower-case hex digits) of `canonicalJson(value)` as UTF-8, without building the
+ * text: equal for values that differ only in key order.
+ *
+ * @example
+ * Hash.canonicalHash(spec) // the same as sha256 of Hash.canonicalJson(spec), faster
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const canonicalHash = (value: Json): string =>
+  value === null || typeof value !== "object" ? internal.sha256(canonicalJson(value)) : internal.canonicalSha256(value)
 
-const sha256 = (content: string | Uint8Array): string => createHash("sha256").update(content).digest("hex")
-
+// Keys in sorted order, so that the canonical writer has nothing to sort.
 const imageRelevant = (self: ResolvedEnvironment.ResolvedEnvironment): Json => {
   switch (self._tag) {
     case "Image":
       return {
         _tag: self._tag,
-        docker: self.docker,
         baseImage: self.baseImage,
-        registry: self.registry?.address,
-        python: self.python as unknown as Json
+        docker: self.docker,
+        python: self.python as unknown as Json,
+        registry: self.registry?.address
       }
     case "Build":
-      return { _tag: self._tag, docker: self.docker, context: self.context, dockerfile: self.dockerfile }
+      return { _tag: self._tag, context: self.context, docker: self.docker, dockerfile: self.dockerfile }
     case "Registered":
       return {
         _tag: self._tag,
         docker: self.docker,
-        name: self.name,
-        version: self.version,
         label: self.label,
-        registry: self.registry
+        name: self.name,
+        registry: self.registry,
+        version: self.version
       }
   }
+}
+
+const fileHashes = (files: { readonly [path: string]: string | Uint8Array } | undefined): { readonly [path: string]: string } => {
+  // No prototype, so that a file named `__proto__` is a key like any other.
+  const hashes: { [path: string]: string } = Object.create(null)
+  if (files === undefined) return hashes
+  for (const path of Object.keys(files)) hashes[path] = internal.sha256(files[path] as string | Uint8Array)
+  return hashes
 }
 
 /**
@@ -135,15 +127,13 @@ const imageRelevant = (self: ResolvedEnvironment.ResolvedEnvironment): Json => {
  * @category compiling
  * @since 0.1.0
  */
-export const contentHash = (self: ResolvedEnvironment.ResolvedEnvironment, buildInputs: BuildInputs = {}): string => {
-  const files = Object.fromEntries(Object.entries(buildInputs.files ?? {}).map(([path, content]) => [path, sha256(content)]))
-  return sha256(canonicalJson({
-    scheme: SCHEME,
-    environment: imageRelevant(self),
+export const contentHash = (self: ResolvedEnvironment.ResolvedEnvironment, buildInputs: BuildInputs = {}): string =>
+  internal.canonicalSha256({
     dockerfile: buildInputs.dockerfile,
-    files
-  }))
-}
+    environment: imageRelevant(self),
+    files: fileHashes(buildInputs.files),
+    scheme: SCHEME
+  })
 
 /**
  * The local image tag of an environment: `estimator/env:<first 16 hex digits of its content hash>`.

@@ -251,6 +251,8 @@ export const withBaseImage: {
   (args) => isResolvedEnvironment(args[0]),
   (self: ResolvedEnvironment, baseImage: string, registry?: Registry): ResolvedEnvironment => {
     if (self._tag !== "Image") return self
+    // Without a registry on either side there is nothing to remove (a copy is cheaper than a rest).
+    if (registry === undefined && !Object.hasOwn(self, "registry")) return { ...self, baseImage }
     const { registry: _, ...rest } = self
     return registry === undefined ? { ...rest, baseImage } : { ...rest, baseImage, registry }
   }
@@ -336,12 +338,20 @@ export interface FromEstimatorOptions {
   readonly validated?: boolean
 }
 
-const packageFields = (environment: Estimator.Environment): ReadonlyArray<readonly [string, boolean]> => [
-  ["environment.condaPackages", environment.condaPackages.length > 0],
-  ["environment.pipPackages", environment.pipPackages.length > 0],
-  ["environment.condaFile", environment.condaFile !== undefined],
-  ["environment.pipRequirementsFile", environment.pipRequirementsFile !== undefined]
-]
+const PACKAGE_FIELDS = ["environment.condaPackages", "environment.pipPackages", "environment.condaFile", "environment.pipRequirementsFile"] as const
+
+const hasPackageField = (environment: Estimator.Environment, field: typeof PACKAGE_FIELDS[number]): boolean => {
+  switch (field) {
+    case "environment.condaPackages":
+      return environment.condaPackages.length > 0
+    case "environment.pipPackages":
+      return environment.pipPackages.length > 0
+    case "environment.condaFile":
+      return environment.condaFile !== undefined
+    case "environment.pipRequirementsFile":
+      return environment.pipRequirementsFile !== undefined
+  }
+}
 
 /**
  * Resolve a spec's environment as v1's `_update_environment` did (reference §3.3):
@@ -369,48 +379,46 @@ export const fromEstimator = (
   const issues: Array<Validation.Issue> = options.validated === true
     ? []
     : Validation.errors(Validation.validate(spec)).filter((issue) => issue.path === "environment" || issue.path.startsWith("environment."))
-  const common = { docker: environment.docker, environmentVariables: {} }
+  const docker = environment.docker
 
   if (environment.registered !== undefined) {
-    return issues.length > 0 ? E.left(issues) : E.right({ _tag: "Registered", ...common, ...environment.registered })
+    return issues.length > 0 ? E.left(issues) : E.right({ _tag: "Registered", docker, environmentVariables: {}, ...environment.registered })
   }
 
-  if (environment.build !== undefined) {
-    for (const [path, present] of packageFields(environment)) {
-      if (present) {
+  const build = environment.build
+  if (build !== undefined) {
+    for (const path of PACKAGE_FIELDS) {
+      if (hasPackageField(environment, path)) {
         issues.push({
           path,
           code: "build-context-with-packages",
-          message: `${path} is set together with the build context "${environment.build.context}": packages are not installed on top of an image built from a Dockerfile.`,
-          hint: `Install them in ${environment.build.context}/${environment.build.dockerfile ?? DEFAULT_DOCKERFILE}, or remove the build context and use a base image.`,
+          message: `${path} is set together with the build context "${build.context}": packages are not installed on top of an image built from a Dockerfile.`,
+          hint: `Install them in ${build.context}/${build.dockerfile ?? DEFAULT_DOCKERFILE}, or remove the build context and use a base image.`,
           severity: "error"
         })
       }
     }
-    return issues.length > 0 ? E.left(issues) : E.right({
-      _tag: "Build",
-      ...common,
-      context: environment.build.context,
-      dockerfile: environment.build.dockerfile ?? DEFAULT_DOCKERFILE
-    })
+    return issues.length > 0
+      ? E.left(issues)
+      : E.right({ _tag: "Build", docker, environmentVariables: {}, context: build.context, dockerfile: build.dockerfile ?? DEFAULT_DOCKERFILE })
   }
 
   let python: Python = userManaged
   if (!environment.userManagedPython) {
     const specification = Conda.fromEstimator(environment, files, {
       sourceDirectory: spec.sourceDirectory,
-      ...(options.azuremlDefaults === undefined ? {} : { azuremlDefaults: options.azuremlDefaults })
+      azuremlDefaults: options.azuremlDefaults ?? true
     })
     if (E.isLeft(specification)) issues.push(...specification.left)
     else python = conda(specification.right)
   }
   if (issues.length > 0) return E.left(issues)
-  const registry = environment.image?.registry
-  return E.right({
-    _tag: "Image",
-    ...common,
-    baseImage: environment.image?.name ?? BaseImages.defaultImage(spec.gpu),
-    ...(registry === undefined ? {} : { registry }),
-    python
-  })
+  const image = environment.image
+  const baseImage = image?.name ?? BaseImages.defaultImage(spec.gpu)
+  const registry = image?.registry
+  return E.right(
+    registry === undefined
+      ? { _tag: "Image", docker, environmentVariables: {}, baseImage, python }
+      : { _tag: "Image", docker, environmentVariables: {}, baseImage, registry, python }
+  )
 }

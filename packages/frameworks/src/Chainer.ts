@@ -11,7 +11,7 @@
 import { Estimator, Framework } from "@estimator/core"
 import type * as Dependencies from "./Dependencies.js"
 import type * as FrameworkEnvironment from "./FrameworkEnvironment.js"
-import { common, curated, gpuOnly, image, PYTHON } from "./internal/data.js"
+import { common, curated, environments, gpuOnly, image, PYTHON } from "./internal/data.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -112,13 +112,7 @@ export const dependencies = (version: Version): Dependencies.DependencyTable => 
 const CPU_IMAGE = image("intelmpi2018.3-ubuntu16.04")
 const GPU_IMAGE = image("intelmpi2018.3-cuda9.0-cudnn7-ubuntu16.04")
 
-/**
- * The environment Chainer `version` implies on CPU or GPU (v1's full-build path).
- *
- * @category accessors
- * @since 0.1.0
- */
-export const environment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => ({
+const buildEnvironment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => ({
   baseImage: gpu ? GPU_IMAGE : CPU_IMAGE,
   confirmed: false,
   condaPackages: [`python=${PYTHON}`],
@@ -126,3 +120,14 @@ export const environment = (version: Version, gpu: boolean): FrameworkEnvironmen
   environmentVariables: {},
   ...(version === "5.1.0" ? { curatedEnvironment: `AzureML-Chainer-5.1.0-${gpu ? "GPU" : "CPU"}` } : {})
 })
+
+/**
+ * The environment Chainer `version` implies on CPU or GPU (v1's full-build path).
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const environment: (version: Version, gpu: boolean) => FrameworkEnvironment.FrameworkEnvironment = environments(
+  supportedVersions,
+  buildEnvironment
+)

@@ -135,42 +135,89 @@ const pythonList = (names: ReadonlyArray<string>): string => `[${names.map((name
  */
 export const effectivePackages = (spec: Estimator.Estimator): EffectivePackages => {
   const env = spec.environment
-  const user = { condaPackages: env.condaPackages, pipPackages: env.pipPackages }
   const framework = spec.framework === undefined ? undefined : frameworkEnvironment(spec.framework, spec.gpu)
   if (spec.framework === undefined || framework === undefined) {
-    return { ...user, environmentVariables: spec.environmentVariables, warnings: [] }
+    return { condaPackages: env.condaPackages, pipPackages: env.pipPackages, environmentVariables: spec.environmentVariables, warnings: [] }
   }
-  const frameworkVariables = Object.entries(framework.environmentVariables)
-    .filter(([name]) => !Object.hasOwn(spec.secretEnvironmentVariables, name))
-  const base = {
-    framework,
-    environmentVariables: { ...Object.fromEntries(frameworkVariables), ...spec.environmentVariables }
-  }
+  const environmentVariables = jobVariables(framework.environmentVariables, spec.secretEnvironmentVariables, spec.environmentVariables)
   if (env.userManagedPython || env.registered !== undefined) {
-    return { ...base, ...user, warnings: [] }
+    return { framework, environmentVariables, condaPackages: env.condaPackages, pipPackages: env.pipPackages, warnings: [] }
   }
-  const image = env.docker && env.image === undefined && env.build === undefined ? { baseImage: framework.baseImage } : {}
+  const baseImage = env.docker && env.image === undefined && env.build === undefined ? framework.baseImage : undefined
   if (env.condaFile !== undefined) {
-    return { ...base, ...image, ...user, warnings: [] }
+    return baseImage === undefined
+      ? { framework, environmentVariables, condaPackages: env.condaPackages, pipPackages: env.pipPackages, warnings: [] }
+      : { framework, environmentVariables, baseImage, condaPackages: env.condaPackages, pipPackages: env.pipPackages, warnings: [] }
   }
-  const userNames = new Set([...env.condaPackages, ...env.pipPackages].map(packageName))
-  const kept = (specification: string) => !userNames.has(packageName(specification))
-  const frameworkNames = new Set([...framework.condaPackages, ...framework.pipPackages].map(packageName))
-  const overridden = [...frameworkNames].filter((name) => userNames.has(name))
-  const inConda = env.condaPackages.some((p) => frameworkNames.has(packageName(p)))
-  const inPip = env.pipPackages.some((p) => frameworkNames.has(packageName(p)))
-  const warnings: ReadonlyArray<Validation.Issue> = overridden.length === 0 ? [] : [{
+  const userNames = namesOf(env.condaPackages, env.pipPackages)
+  const condaPackages = withoutNames(framework.condaPackages, userNames, env.condaPackages)
+  const pipPackages = withoutNames(framework.pipPackages, userNames, env.pipPackages)
+  const warnings = userNames.length === 0 ? [] : overrideWarnings(spec.framework, framework, env, userNames)
+  return baseImage === undefined
+    ? { framework, environmentVariables, condaPackages, pipPackages, warnings }
+    : { framework, environmentVariables, baseImage, condaPackages, pipPackages, warnings }
+}
+
+/** The framework's variables but the secret ones, then the spec's (which win), in that key order. */
+const jobVariables = (
+  framework: { readonly [name: string]: string },
+  secrets: { readonly [name: string]: unknown },
+  spec: { readonly [name: string]: string }
+): { readonly [name: string]: string } => {
+  let kept: { [name: string]: string } | undefined
+  for (const name of Object.keys(framework)) {
+    if (Object.hasOwn(secrets, name)) continue
+    kept ??= {}
+    // defineProperty: a plain assignment to `__proto__` would not make a key.
+    if (name === "__proto__") Object.defineProperty(kept, name, { value: framework[name], writable: true, enumerable: true, configurable: true })
+    else kept[name] = framework[name] as string
+  }
+  // Nothing to merge: the spec's own (readonly) variables, as without a framework.
+  return kept === undefined ? spec : { ...kept, ...spec }
+}
+
+/** The distinct package names of conda and pip specifications, in order. */
+const namesOf = (conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const names: Array<string> = []
+  for (let i = 0; i < conda.length; i++) pushNew(names, packageName(conda[i] as string))
+  for (let i = 0; i < pip.length; i++) pushNew(names, packageName(pip[i] as string))
+  return names
+}
+
+const pushNew = (names: Array<string>, name: string): void => {
+  if (!names.includes(name)) names.push(name)
+}
+
+/** The framework's packages whose name the user does not list, then the user's. */
+const withoutNames = (framework: ReadonlyArray<string>, userNames: ReadonlyArray<string>, user: ReadonlyArray<string>): ReadonlyArray<string> => {
+  // Nothing to leave out or add: the framework's own (readonly) list.
+  if (userNames.length === 0 && user.length === 0) return framework
+  const packages: Array<string> = []
+  for (let i = 0; i < framework.length; i++) {
+    const specification = framework[i] as string
+    if (!userNames.includes(packageName(specification))) packages.push(specification)
+  }
+  for (let i = 0; i < user.length; i++) packages.push(user[i] as string)
+  return packages
+}
+
+/** v1's warning when user packages replace the framework's (none when they replace nothing). */
+const overrideWarnings = (
+  reference: Framework.Framework,
+  framework: FrameworkEnvironment,
+  env: Estimator.Environment,
+  userNames: ReadonlyArray<string>
+): ReadonlyArray<Validation.Issue> => {
+  const frameworkNames = namesOf(framework.condaPackages, framework.pipPackages)
+  const overridden = frameworkNames.filter((name) => userNames.includes(name))
+  if (overridden.length === 0) return []
+  const inConda = env.condaPackages.some((p) => frameworkNames.includes(packageName(p)))
+  const inPip = env.pipPackages.some((p) => frameworkNames.includes(packageName(p)))
+  return [{
     path: inConda && inPip ? "environment" : inConda ? "environment.condaPackages" : "environment.pipPackages",
     code: PACKAGES_OVERRIDDEN,
     message: `You have specified to install packages in your run. Note that you have overridden Azure ML's installation of the following packages: ${pythonList(overridden)}. We cannot guarantee image build will succeed.`,
-    hint: `The ${spec.framework.name} ${spec.framework.version} environment pins ${overridden.join(", ")}: remove ${overridden.length === 1 ? "it" : "them"} from withPip/withConda to keep its tested versions, or keep yours if you need them.`,
+    hint: `The ${reference.name} ${reference.version} environment pins ${overridden.join(", ")}: remove ${overridden.length === 1 ? "it" : "them"} from withPip/withConda to keep its tested versions, or keep yours if you need them.`,
     severity: "warning"
   }]
-  return {
-    ...base,
-    ...image,
-    condaPackages: [...framework.condaPackages.filter(kept), ...env.condaPackages],
-    pipPackages: [...framework.pipPackages.filter(kept), ...env.pipPackages],
-    warnings
-  }
 }

@@ -9,7 +9,7 @@
 import { Estimator, Framework } from "@estimator/core"
 import type * as Dependencies from "./Dependencies.js"
 import type * as FrameworkEnvironment from "./FrameworkEnvironment.js"
-import { common, gpuOnly, image, PYTHON } from "./internal/data.js"
+import { common, environments, gpuOnly, image, PYTHON } from "./internal/data.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -146,14 +146,7 @@ const images: { readonly [V in Version]: { readonly cpu: string; readonly gpu: s
   "1.6": { cpu: OPENMPI_CPU, gpu: CUDA_10_1 }
 }
 
-/**
- * The environment PyTorch `version` implies on CPU or GPU (v1's full-build path, with the
- * `AzureML-PyTorch-<version>-<CPU|GPU>` curated environment as the source of images and pins).
- *
- * @category accessors
- * @since 0.1.0
- */
-export const environment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => ({
+const buildEnvironment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => ({
   baseImage: gpu ? images[version].gpu : images[version].cpu,
   confirmed: true,
   condaPackages: [`python=${PYTHON}`],
@@ -161,3 +154,15 @@ export const environment = (version: Version, gpu: boolean): FrameworkEnvironmen
   environmentVariables: ENVIRONMENT_VARIABLES,
   curatedEnvironment: `AzureML-PyTorch-${version}-${gpu ? "GPU" : "CPU"}`
 })
+
+/**
+ * The environment PyTorch `version` implies on CPU or GPU (v1's full-build path, with the
+ * `AzureML-PyTorch-<version>-<CPU|GPU>` curated environment as the source of images and pins).
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const environment: (version: Version, gpu: boolean) => FrameworkEnvironment.FrameworkEnvironment = environments(
+  supportedVersions,
+  buildEnvironment
+)

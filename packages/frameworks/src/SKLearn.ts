@@ -9,7 +9,7 @@
 import { Estimator, Framework } from "@estimator/core"
 import type * as Dependencies from "./Dependencies.js"
 import type * as FrameworkEnvironment from "./FrameworkEnvironment.js"
-import { common, image, PYTHON } from "./internal/data.js"
+import { common, environments, image, PYTHON } from "./internal/data.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -100,6 +100,8 @@ const cpuEnvironment = (version: Version): FrameworkEnvironment.FrameworkEnviron
   curatedEnvironment: `AzureML-Scikit-learn-${version}`
 })
 
+const cpuEnvironments = environments(supportedVersions, cpuEnvironment)
+
 /**
  * The environment scikit-learn `version` implies on CPU, with the pins of the
  * `AzureML-Scikit-learn-0.20.3` curated environment; its base image was never captured, so the
@@ -112,5 +114,5 @@ const cpuEnvironment = (version: Version): FrameworkEnvironment.FrameworkEnviron
 export function environment(version: Version, gpu: false): FrameworkEnvironment.FrameworkEnvironment
 export function environment(version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment | undefined
 export function environment(version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment | undefined {
-  return gpu ? undefined : cpuEnvironment(version)
+  return gpu ? undefined : cpuEnvironments(version, false)
 }

@@ -9,7 +9,7 @@
 import { Estimator, Framework } from "@estimator/core"
 import type * as Dependencies from "./Dependencies.js"
 import type * as FrameworkEnvironment from "./FrameworkEnvironment.js"
-import { common, gpuOnly, image, PYTHON } from "./internal/data.js"
+import { common, environments, gpuOnly, image, PYTHON } from "./internal/data.js"
 
 // -------------------------------------------------------------------------------------
 // models
@@ -133,14 +133,7 @@ const images: { readonly [V in Version]: { readonly cpu: string; readonly gpu: s
   "2.2": { cpu: OPENMPI_CPU, gpu: image("openmpi3.1.2-cuda10.1-cudnn7-ubuntu18.04") }
 }
 
-/**
- * The environment TensorFlow `version` implies on CPU or GPU (v1's full-build path, with the
- * `AzureML-TensorFlow-<version>-<CPU|GPU>` curated environment as the source of images and pins).
- *
- * @category accessors
- * @since 0.1.0
- */
-export const environment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => {
+const buildEnvironment = (version: Version, gpu: boolean): FrameworkEnvironment.FrameworkEnvironment => {
   const pin = pins[version]
   return {
     baseImage: gpu ? images[version].gpu : images[version].cpu,
@@ -151,3 +144,15 @@ export const environment = (version: Version, gpu: boolean): FrameworkEnvironmen
     curatedEnvironment: `AzureML-TensorFlow-${version}-${gpu ? "GPU" : "CPU"}`
   }
 }
+
+/**
+ * The environment TensorFlow `version` implies on CPU or GPU (v1's full-build path, with the
+ * `AzureML-TensorFlow-<version>-<CPU|GPU>` curated environment as the source of images and pins).
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const environment: (version: Version, gpu: boolean) => FrameworkEnvironment.FrameworkEnvironment = environments(
+  supportedVersions,
+  buildEnvironment
+)

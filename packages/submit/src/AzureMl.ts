@@ -86,6 +86,7 @@ import * as azuremlRun from "./internal/azuremlRun.js"
 import * as azuremlUpload from "./internal/azuremlUpload.js"
 import * as contract from "./internal/contract.js"
 import * as internalPrepare from "./internal/prepare.js"
+import * as record from "./internal/record.js"
 import * as shell from "./internal/shell.js"
 import { isoDuration } from "./internal/units.js"
 import type * as Plan from "./Plan.js"
@@ -231,8 +232,17 @@ export const registeredEnvironmentId = (environment: Estimator.RegisteredEnviron
     : `azureml:${environment.name}@${environment.label ?? "latest"}`
 }
 
-const presentInputs = (prepared: Plan.Prepared): ReadonlyArray<readonly [string, Data.Input]> =>
-  Object.entries(Estimator.effectiveInputs(prepared.spec)).filter(([name]) => prepared.localInputs[name]?.kind !== "missing")
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** The inputs the job gets (a local input that does not exist is left out), in the spec's order. */
+const presentInputs = (prepared: Plan.Prepared): Map<string, Data.Input> => {
+  const present = new Map<string, Data.Input>()
+  const inputs = Estimator.effectiveInputs(prepared.spec)
+  for (const name in inputs) {
+    if (hasOwn.call(inputs, name) && prepared.localInputs[name]?.kind !== "missing") present.set(name, inputs[name] as Data.Input)
+  }
+  return present
+}
 
 /**
  * The job's `command`: `[ESTIMATOR_INPUT_X=${{inputs.x}} ...] python <script> <args>` for an entry
@@ -241,24 +251,30 @@ const presentInputs = (prepared: Plan.Prepared): ReadonlyArray<readonly [string,
  * @category compiling
  * @since 0.1.0
  */
-export const toCommand = (prepared: Plan.Prepared): string => {
+export const toCommand = (prepared: Plan.Prepared): string => commandWith(prepared, presentInputs(prepared))
+
+const commandWith = (prepared: Plan.Prepared, inputs: ReadonlyMap<string, Data.Input>): string => {
   const spec = prepared.spec
   if (spec.command !== undefined) return spec.command
-  const inputs = new Map(presentInputs(prepared))
-  const assignments = [
-    ...[...inputs].flatMap(([name, input]) => (input._tag === "Data" ? [`${contract.inputVariable(name)}=\${{inputs.${name}}}`] : [])),
-    ...Object.keys(spec.outputs).map((name) => `${contract.outputVariable(name)}=\${{outputs.${name}}}`)
-  ]
-  const args = Estimator.effectiveArguments(spec).map((argument) => {
+  let command = ""
+  for (const [name, input] of inputs) {
+    if (input._tag === "Data") command += `${contract.inputVariable(name)}=\${{inputs.${name}}} `
+  }
+  for (const name in spec.outputs) {
+    if (hasOwn.call(spec.outputs, name)) command += `${contract.outputVariable(name)}=\${{outputs.${name}}} `
+  }
+  command += `python ${shell.quote(spec.entryScript ?? "")}`
+  for (const argument of Estimator.effectiveArguments(spec)) {
     if (Data.isInputReference(argument)) {
       const input = inputs.get(argument.name)
-      if (input === undefined) return shell.quote("")
-      return input._tag === "Literal" ? shell.quote(contract.literalValue(input.value)) : `\${{inputs.${argument.name}}}`
+      command += ` ${input === undefined ? shell.quote("") : input._tag === "Literal" ? shell.quote(contract.literalValue(input.value)) : `\${{inputs.${argument.name}}}`}`
+    } else if (Data.isOutputReference(argument)) {
+      command += ` \${{outputs.${argument.name}}}`
+    } else {
+      command += ` ${shell.quote(Estimator.renderArgument(argument, () => ""))}`
     }
-    if (Data.isOutputReference(argument)) return `\${{outputs.${argument.name}}}`
-    return shell.quote(Estimator.renderArgument(argument, () => ""))
-  })
-  return [...assignments, "python", shell.quote(spec.entryScript ?? ""), ...args].join(" ")
+  }
+  return command
 }
 
 /**
@@ -268,66 +284,72 @@ export const toCommand = (prepared: Plan.Prepared): string => {
  * @category compiling
  * @since 0.1.0
  */
-export const toJobBody = (prepared: Plan.Prepared, references: References, plain: Plan.Variables): unknown => {
+export const toJobBody = (prepared: Plan.Prepared, references: References, plain: Plan.Variables): unknown =>
+  jobBodyWith(prepared, references, plain, presentInputs(prepared))
+
+const jobBodyWith = (prepared: Plan.Prepared, references: References, plain: Plan.Variables, present: ReadonlyMap<string, Data.Input>): unknown => {
   const spec = prepared.spec
   const workspace = workspacePath(prepared.workspace)
   const compute = spec.compute
-  const inputs: Record<string, unknown> = {}
-  const literalVariables: Record<string, string> = {}
-  for (const [name, input] of presentInputs(prepared)) {
+  let inputs: Record<string, unknown> | undefined
+  const environmentVariables = record.copy(plain)
+  environmentVariables[contract.RUN_ID] = prepared.runId
+  environmentVariables[contract.OUTPUT_DIR] = "outputs"
+  for (const [name, input] of present) {
+    inputs ??= record.empty()
     if (input._tag === "Literal") {
       const value = contract.literalValue(input.value)
       inputs[name] = { jobInputType: "literal", value }
-      literalVariables[contract.inputVariable(name)] = value
+      environmentVariables[contract.inputVariable(name)] = value
     } else {
       inputs[name] = { jobInputType: input.type, uri: sourceUri(name, input.source), mode: INPUT_MODES[input.mode] }
     }
   }
-  const outputs = Object.fromEntries(Object.entries(spec.outputs).map(([name, output]) => [name, {
-    jobOutputType: output.type,
-    mode: OUTPUT_MODES[output.mode],
-    ...(output.destination === undefined
-      ? {}
-      : { uri: output.destination._tag === "Datastore" ? `azureml://datastores/${output.destination.datastore}/paths/${output.destination.path}` : output.destination.uri })
-  }]))
-  const environmentVariables = {
-    ...plain,
-    [contract.RUN_ID]: prepared.runId,
-    [contract.OUTPUT_DIR]: "outputs",
-    ...literalVariables
+  let outputs: Record<string, unknown> | undefined
+  for (const name in spec.outputs) {
+    if (!hasOwn.call(spec.outputs, name)) continue
+    const output = spec.outputs[name] as Data.Output
+    const destination = output.destination
+    outputs ??= record.empty()
+    outputs[name] = destination === undefined
+      ? { jobOutputType: output.type, mode: OUTPUT_MODES[output.mode] }
+      : {
+        jobOutputType: output.type,
+        mode: OUTPUT_MODES[output.mode],
+        uri: destination._tag === "Datastore" ? `azureml://datastores/${destination.datastore}/paths/${destination.path}` : destination.uri
+      }
   }
+  const resources: Record<string, unknown> = { instanceCount: DistributedAzureMl.instanceCount(spec) }
+  if (compute._tag === "Serverless" && compute.vmSize !== undefined) resources["instanceType"] = compute.vmSize
+  resources["shmSize"] = Estimator.effectiveShmSize(spec)
+  if (spec.dockerArgs !== undefined) resources["dockerArgs"] = spec.dockerArgs
+  const properties: Record<string, unknown> = {
+    jobType: "Command",
+    command: commandWith(prepared, present),
+    codeId: references.codeId,
+    environmentId: references.environmentId,
+    environmentVariables
+  }
+  if (compute._tag === "Cluster") properties["computeId"] = `${workspace}/computes/${compute.name}`
   const distribution = DistributedAzureMl.toAzureMlDistribution(spec)
-  return {
-    properties: {
-      jobType: "Command",
-      command: toCommand(prepared),
-      codeId: references.codeId,
-      environmentId: references.environmentId,
-      environmentVariables,
-      ...(compute._tag === "Cluster" ? { computeId: `${workspace}/computes/${compute.name}` } : {}),
-      ...(distribution === undefined ? {} : { distribution }),
-      resources: {
-        instanceCount: DistributedAzureMl.instanceCount(spec),
-        ...(compute._tag === "Serverless" && compute.vmSize !== undefined ? { instanceType: compute.vmSize } : {}),
-        shmSize: Estimator.effectiveShmSize(spec),
-        ...(spec.dockerArgs === undefined ? {} : { dockerArgs: spec.dockerArgs })
-      },
-      ...(spec.maxRunDurationSeconds === undefined
-        ? {}
-        : { limits: { jobLimitsType: "Command", timeout: isoDuration(spec.maxRunDurationSeconds) } }),
-      ...(compute._tag === "Serverless" && compute.vmPriority !== undefined
-        ? { queueSettings: { jobTier: compute.vmPriority === "lowpriority" ? "Spot" : "Standard" } }
-        : {}),
-      ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
-      ...(Object.keys(outputs).length === 0 ? {} : { outputs }),
-      ...(spec.experimentName === undefined ? {} : { experimentName: spec.experimentName }),
-      ...(spec.displayName === undefined ? {} : { displayName: spec.displayName }),
-      ...(spec.description === undefined ? {} : { description: spec.description }),
-      ...(Object.keys(spec.tags).length === 0 ? {} : { tags: spec.tags }),
-      properties: { "estimator.runId": prepared.runId, "estimator.specHash": prepared.specHash },
-      isArchived: false
+  if (distribution !== undefined) properties["distribution"] = distribution
+  properties["resources"] = resources
+  if (spec.maxRunDurationSeconds !== undefined) properties["limits"] = { jobLimitsType: "Command", timeout: isoDuration(spec.maxRunDurationSeconds) }
+  if (compute._tag === "Serverless" && compute.vmPriority !== undefined) properties["queueSettings"] = { jobTier: compute.vmPriority === "lowpriority" ? "Spot" : "Standard" }
+  if (inputs !== undefined) properties["inputs"] = inputs
+  if (outputs !== undefined) properties["outputs"] = outputs
+  if (spec.experimentName !== undefined) properties["experimentName"] = spec.experimentName
+  if (spec.displayName !== undefined) properties["displayName"] = spec.displayName
+  if (spec.description !== undefined) properties["description"] = spec.description
+  for (const key in spec.tags) {
+    if (hasOwn.call(spec.tags, key)) {
+      properties["tags"] = spec.tags
+      break
     }
   }
+  properties["properties"] = { "estimator.runId": prepared.runId, "estimator.specHash": prepared.specHash }
+  properties["isArchived"] = false
+  return { properties }
 }
 
 /**
@@ -444,31 +466,42 @@ export const toRequests = (
   prepared: Plan.Prepared,
   environment: ResolvedEnvironment.ResolvedEnvironment,
   plain: Plan.Variables
+): { readonly requests: ReadonlyArray<Plan.HttpRequest>; readonly uploads: ReadonlyArray<Plan.Upload> } =>
+  requestsWith(prepared, environment, plain, presentInputs(prepared))
+
+const requestsWith = (
+  prepared: Plan.Prepared,
+  environment: ResolvedEnvironment.ResolvedEnvironment,
+  plain: Plan.Variables,
+  present: ReadonlyMap<string, Data.Input>
 ): { readonly requests: ReadonlyArray<Plan.HttpRequest>; readonly uploads: ReadonlyArray<Plan.Upload> } => {
   const code = toCode(prepared)
   const env = toEnvironment(prepared, environment)
-  const job: Plan.HttpRequest = {
+  const requests: Array<Plan.HttpRequest> = [code.request]
+  const uploads: Array<Plan.Upload> = [code.upload]
+  if (env.request !== undefined) requests.push(env.request)
+  if (env.upload !== undefined) uploads.push(env.upload)
+  requests.push({
     method: "PUT",
     path: `${workspacePath(prepared.workspace)}/jobs/${jobName(prepared)}`,
     apiVersion: API_VERSION,
-    body: toJobBody(prepared, { codeId: code.codeId, environmentId: env.environmentId }, plain)
+    body: jobBodyWith(prepared, { codeId: code.codeId, environmentId: env.environmentId }, plain, present)
+  })
+  const localInputs = prepared.localInputs
+  for (const name in localInputs) {
+    if (!hasOwn.call(localInputs, name)) continue
+    const local = localInputs[name] as Plan.LocalInput
+    if (local.kind !== "missing") uploads.push({ kind: "input", field: `inputs.${name}`, localPath: local.path, datastore: DEFAULT_DATASTORE, placeholder: inputHashPlaceholder(name) })
   }
-  const inputUploads: ReadonlyArray<Plan.Upload> = Object.entries(prepared.localInputs)
-    .filter(([, local]) => local.kind !== "missing")
-    .map(([name, local]) => ({ kind: "input", field: `inputs.${name}`, localPath: local.path, datastore: DEFAULT_DATASTORE, placeholder: inputHashPlaceholder(name) }))
-  return {
-    requests: [code.request, ...(env.request === undefined ? [] : [env.request]), job],
-    uploads: [code.upload, ...(env.upload === undefined ? [] : [env.upload]), ...inputUploads]
-  }
+  return { requests, uploads }
 }
 
-const commandWarnings = (prepared: Plan.Prepared): ReadonlyArray<Validation.Issue> => {
+const commandWarnings = (prepared: Plan.Prepared, present: ReadonlyMap<string, Data.Input>): ReadonlyArray<Validation.Issue> => {
   const spec = prepared.spec
   if (spec.command === undefined) return []
-  const data = [
-    ...presentInputs(prepared).filter(([, input]) => input._tag === "Data").map(([name]) => `inputs.${name}`),
-    ...Object.keys(spec.outputs).map((name) => `outputs.${name}`)
-  ]
+  const data: Array<string> = []
+  for (const [name, input] of present) if (input._tag === "Data") data.push(`inputs.${name}`)
+  for (const name in spec.outputs) if (hasOwn.call(spec.outputs, name)) data.push(`outputs.${name}`)
   return data.length === 0 ? [] : [{
     path: "command",
     code: "contract-variables-not-set",
@@ -485,18 +518,20 @@ const commandWarnings = (prepared: Plan.Prepared): ReadonlyArray<Validation.Issu
  * @since 0.1.0
  */
 export const compile = (prepared: Plan.Prepared): Either.Either<Plan.AzureMlPlan, PlanError.PlanError> => {
-  const ignored = internalPrepare.checkCapabilities("azureml", prepared)
+  const memo = internalPrepare.memoOf(prepared)
+  const ignored = internalPrepare.checkCapabilities("azureml", prepared, memo)
   if (Either.isLeft(ignored)) return Either.left(ignored.left)
-  const environment = internalPrepare.environmentOf("azureml", prepared, { azuremlDefaults: true })
+  const environment = internalPrepare.environmentOf("azureml", prepared, { azuremlDefaults: true }, memo)
   if (Either.isLeft(environment)) return Either.left(environment.left)
-  const { requests, uploads } = toRequests(prepared, environment.right.environment, environment.right.variables)
+  const present = presentInputs(prepared)
+  const { requests, uploads } = requestsWith(prepared, environment.right.environment, environment.right.variables, present)
   return Either.right({
-    backend: "azureml" as const,
-    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings, ...commandWarnings(prepared)],
+    backend: "azureml",
+    warnings: internalPrepare.concat(prepared.warnings, ignored.right, environment.right.warnings, commandWarnings(prepared, present)),
     requests,
     uploads,
     jobName: jobName(prepared),
-    run: internalPrepare.runInfo(prepared)
+    run: internalPrepare.runInfo(prepared, memo)
   })
 }
 

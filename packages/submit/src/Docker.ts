@@ -37,7 +37,7 @@
  *
  * @since 0.1.0
  */
-import { Estimator } from "@estimator/core"
+import { type Data, Estimator, type Validation } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import { BaseImages, Dockerfile, Hash, type ResolvedEnvironment } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
@@ -48,7 +48,10 @@ import * as contract from "./internal/contract.js"
 import * as dockerEngine from "./internal/dockerEngine.js"
 import * as dockerErrors from "./internal/dockerErrors.js"
 import * as dockerRun from "./internal/dockerRun.js"
+import type * as jobEnvironment from "./internal/environment.js"
 import * as internalPrepare from "./internal/prepare.js"
+import * as paths from "./internal/paths.js"
+import * as record from "./internal/record.js"
 import { parseSize } from "./internal/units.js"
 import type * as Plan from "./Plan.js"
 import * as PlanError from "./PlanError.js"
@@ -289,20 +292,28 @@ const baseImageSubstitution = (
   }
 }
 
+const hasOwn = Object.prototype.hasOwnProperty
+
 const locations = (prepared: Plan.Prepared): contract.Locations => {
-  const inputs: Record<string, contract.InputLocation> = {}
-  for (const [name, input] of Object.entries(prepared.spec.inputs)) {
+  const inputs = record.empty<contract.InputLocation>()
+  const specInputs = prepared.spec.inputs
+  for (const name in specInputs) {
+    if (!hasOwn.call(specInputs, name)) continue
+    const input = specInputs[name] as Data.Input
     if (input._tag === "Literal") inputs[name] = { _tag: "Literal", value: contract.literalValue(input.value) }
   }
-  for (const [name, local] of Object.entries(prepared.localInputs)) {
+  const localInputs = prepared.localInputs
+  for (const name in localInputs) {
+    if (!hasOwn.call(localInputs, name)) continue
+    const local = localInputs[name] as Plan.LocalInput
     if (local.kind === "directory") inputs[name] = { _tag: "Path", path: `${INPUTS_DIRECTORY}/${name}` }
     if (local.kind === "file") inputs[name] = { _tag: "Path", path: `${INPUTS_DIRECTORY}/${name}/${path.basename(local.path)}` }
   }
-  return {
-    outputDirectory: OUTPUT_DIRECTORY,
-    outputs: Object.fromEntries(Object.keys(prepared.spec.outputs).map((name) => [name, `${OUTPUT_DIRECTORY}/${name}`])),
-    inputs
+  const outputs = record.empty<string>()
+  for (const name in prepared.spec.outputs) {
+    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = `${OUTPUT_DIRECTORY}/${name}`
   }
+  return { outputDirectory: OUTPUT_DIRECTORY, outputs, inputs }
 }
 
 /**
@@ -313,26 +324,32 @@ const locations = (prepared: Plan.Prepared): contract.Locations => {
  * @category compiling
  * @since 0.1.0
  */
-export const toBinds = (prepared: Plan.Prepared): Either.Either<ReadonlyArray<string>, PlanError.PlanError> => {
-  const where = locations(prepared)
-  const binds: Array<readonly [field: string, host: string, container: string, mode: "" | ":ro"]> = [
-    ["runsDirectory", path.join(prepared.runDirectory, "snapshot"), WORKING_DIRECTORY, ""],
-    ["runsDirectory", path.join(prepared.runDirectory, "outputs"), OUTPUT_DIRECTORY, ""]
-  ]
-  for (const [name, local] of Object.entries(prepared.localInputs)) {
+export const toBinds = (prepared: Plan.Prepared): Either.Either<ReadonlyArray<string>, PlanError.PlanError> =>
+  bindsAt(prepared, locations(prepared))
+
+const bindsAt = (prepared: Plan.Prepared, where: contract.Locations): Either.Either<ReadonlyArray<string>, PlanError.PlanError> => {
+  const binds: Array<string> = []
+  let colons: Array<PlanError.PlanIssue> | undefined
+  const bind = (field: string, host: string, container: string, mode: "" | ":ro") => {
+    if (host.includes(":")) {
+      ;(colons ??= []).push(issue(field, "path-not-bindable", `The path ${host} contains ':', which Docker's bind syntax (host:container) cannot carry.`, "Move or rename it so that the path has no ':'.", ["local", "azureml"]))
+    } else {
+      binds.push(`${host}:${container}${mode}`)
+    }
+  }
+  bind("runsDirectory", paths.join(prepared.runDirectory, "snapshot"), WORKING_DIRECTORY, "")
+  bind("runsDirectory", paths.join(prepared.runDirectory, "outputs"), OUTPUT_DIRECTORY, "")
+  const localInputs = prepared.localInputs
+  for (const name in localInputs) {
+    if (!hasOwn.call(localInputs, name)) continue
     const location = where.inputs[name]
-    if (location?._tag === "Path") binds.push([`inputs.${name}.source.path`, local.path, location.path, ":ro"])
+    if (location?._tag === "Path") bind(`inputs.${name}.source.path`, (localInputs[name] as Plan.LocalInput).path, location.path, ":ro")
   }
-  const colons = binds.filter(([, host]) => host.includes(":"))
-  if (colons.length > 0) {
-    return Either.left(new PlanError.Unsupported({
-      backend: "docker",
-      issues: colons.map(([field, host]) => issue(field, "path-not-bindable", `The path ${host} contains ':', which Docker's bind syntax (host:container) cannot carry.`, "Move or rename it so that the path has no ':'.", ["local", "azureml"])),
-      warnings: prepared.warnings
-    }))
-  }
-  return Either.right(binds.map(([, host, container, mode]) => `${host}:${container}${mode}`))
+  if (colons !== undefined) return Either.left(new PlanError.Unsupported({ backend: "docker", issues: colons, warnings: prepared.warnings }))
+  return Either.right(binds)
 }
+
+const DOCKER_MPIRUN_FLAGS: ReadonlyArray<string> = ["--allow-run-as-root", "--oversubscribe"]
 
 /**
  * The `ContainerCreate` body of the run's (single) container, for the image `imageTag`; `plain`
@@ -346,43 +363,46 @@ export const toContainerCreate = (
   plain: Plan.Variables,
   imageTag: string,
   options: Options = {}
-): Either.Either<Plan.ContainerCreate, PlanError.PlanError> =>
-  Either.gen(function*() {
-    const spec = prepared.spec
-    const where = locations(prepared)
-    const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
-      python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
-      mpirunFlags: ["--allow-run-as-root", "--oversubscribe"]
-    })
-    if (launch._tag === "Left") return yield* Either.left(internalPrepare.launchError("docker", launch.left, prepared))
-    const plan = launch.right
-    const process: LaunchPlan.Process | undefined = plan._tag === "TensorFlow" ? plan.ranks[0] : plan.nodes[0]?.processes[0]
-    if (process === undefined) {
-      return yield* Either.left(invalid(prepared, [issue("distribution", "nothing-to-run", "The launch plan has no process for the container.", "Check the distribution's counts.")]))
-    }
-    const binds = yield* toBinds(prepared)
-    const labels: Record<string, string> = {
-      "estimator.run-id": prepared.runId,
-      "estimator.spec-hash": prepared.specHash
-    }
-    if (spec.name !== undefined) labels["estimator.name"] = spec.name
-    if (spec.experimentName !== undefined) labels["estimator.experiment-name"] = spec.experimentName
-    if (spec.displayName !== undefined) labels["estimator.display-name"] = spec.displayName
-    for (const [key, value] of Object.entries(spec.tags)) labels[`estimator.tag.${key}`] = value
-    return {
-      Image: imageTag,
-      Cmd: process.argv,
-      Env: Object.entries({ ...env, ...process.env }).map(([name, value]) => `${name}=${value}`),
-      WorkingDir: WORKING_DIRECTORY,
-      Labels: labels,
-      HostConfig: {
-        ShmSize: parseSize(Estimator.effectiveShmSize(spec)) ?? 0,
-        Binds: binds,
-        Init: true,
-        ...(spec.gpu ? { DeviceRequests: [ALL_GPUS] } : {})
-      }
-    }
+): Either.Either<Plan.ContainerCreate, PlanError.PlanError> => {
+  const spec = prepared.spec
+  const where = locations(prepared)
+  const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
+    python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
+    mpirunFlags: DOCKER_MPIRUN_FLAGS
   })
+  if (launch._tag === "Left") return Either.left(internalPrepare.launchError("docker", launch.left, prepared))
+  const plan = launch.right
+  const process: LaunchPlan.Process | undefined = plan._tag === "TensorFlow" ? plan.ranks[0] : plan.nodes[0]?.processes[0]
+  if (process === undefined) {
+    return Either.left(invalid(prepared, [issue("distribution", "nothing-to-run", "The launch plan has no process for the container.", "Check the distribution's counts.")]))
+  }
+  const binds = bindsAt(prepared, where)
+  if (Either.isLeft(binds)) return Either.left(binds.left)
+  const labels = record.empty<string>()
+  labels["estimator.run-id"] = prepared.runId
+  labels["estimator.spec-hash"] = prepared.specHash
+  if (spec.name !== undefined) labels["estimator.name"] = spec.name
+  if (spec.experimentName !== undefined) labels["estimator.experiment-name"] = spec.experimentName
+  if (spec.displayName !== undefined) labels["estimator.display-name"] = spec.displayName
+  const tags = spec.tags
+  for (const key in tags) if (hasOwn.call(tags, key)) labels[`estimator.tag.${key}`] = tags[key] as string
+  const variables = contract.merge(env, process.env)
+  const Env: Array<string> = []
+  for (const name in variables) Env.push(`${name}=${variables[name]}`)
+  const hostConfig: Plan.ContainerCreate["HostConfig"] = {
+    ShmSize: parseSize(Estimator.effectiveShmSize(spec)) ?? 0,
+    Binds: binds.right,
+    Init: true
+  }
+  return Either.right({
+    Image: imageTag,
+    Cmd: process.argv,
+    Env,
+    WorkingDir: WORKING_DIRECTORY,
+    Labels: labels,
+    HostConfig: spec.gpu ? { ...hostConfig, DeviceRequests: [ALL_GPUS] } : hostConfig
+  })
+}
 
 /**
  * The container name of a run.
@@ -404,30 +424,61 @@ export const compile = (
   facts: Facts,
   options: Options = {}
 ): Either.Either<Plan.DockerPlan, PlanError.PlanError> => {
-  const ignored = internalPrepare.checkCapabilities("docker", prepared)
+  const parts = compileImage(prepared, internalPrepare.memoOf(prepared), options, facts.buildContext)
+  return Either.isLeft(parts) ? Either.left(parts.left) : compileWithImage(prepared, parts.right, facts, options)
+}
+
+/** What a docker plan needs before asking the engine anything: the fields ignored, the job's environment, the image. */
+interface ImageParts {
+  readonly memo: internalPrepare.Memo
+  readonly ignored: ReadonlyArray<Validation.Issue>
+  readonly environment: jobEnvironment.JobEnvironment
+  readonly image: Image
+}
+
+const compileImage = (
+  prepared: Plan.Prepared,
+  memo: internalPrepare.Memo,
+  options: Options,
+  buildContext: Facts["buildContext"]
+): Either.Either<ImageParts, PlanError.PlanError> => {
+  const ignored = internalPrepare.checkCapabilities("docker", prepared, memo)
   if (Either.isLeft(ignored)) return Either.left(ignored.left)
-  const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
+  const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false }, memo)
   if (Either.isLeft(environment)) return Either.left(environment.left)
-  const image = toImage(prepared, environment.right.environment, options, facts.buildContext)
+  const image = toImage(prepared, environment.right.environment, options, buildContext)
   if (Either.isLeft(image)) return Either.left(image.left)
-  const create = toContainerCreate(prepared, environment.right.variables, image.right.tag, options)
+  return Either.right({ memo, ignored: ignored.right, environment: environment.right, image: image.right })
+}
+
+const compileWithImage = (
+  prepared: Plan.Prepared,
+  parts: ImageParts,
+  facts: Facts,
+  options: Options
+): Either.Either<Plan.DockerPlan, PlanError.PlanError> => {
+  const image = parts.image
+  const create = toContainerCreate(prepared, parts.environment.variables, image.tag, options)
   if (Either.isLeft(create)) return Either.left(create.left)
   const unknown = typeof facts.imageExists === "object" ? facts.imageExists.unknown : undefined
-  const engineWarnings = unknown === undefined ? [] : [{
-    path: "environment",
-    code: "image-check-failed",
-    message: `Whether the image ${image.right.tag} is already built could not be checked (${unknown}), so the plan builds it.`,
-    hint: "Start the Docker engine (or set DOCKER_HOST) before running.",
-    severity: "warning" as const
-  }]
+  const warnings = internalPrepare.concat(prepared.warnings, parts.ignored, parts.environment.warnings, image.warnings)
+  if (unknown !== undefined) {
+    warnings.push({
+      path: "environment",
+      code: "image-check-failed",
+      message: `Whether the image ${image.tag} is already built could not be checked (${unknown}), so the plan builds it.`,
+      hint: "Start the Docker engine (or set DOCKER_HOST) before running.",
+      severity: "warning"
+    })
+  }
   return Either.right({
-    backend: "docker" as const,
-    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings, ...image.right.warnings, ...engineWarnings],
-    image: { tag: image.right.tag, build: facts.imageExists !== true, dockerfile: image.right.dockerfile },
+    backend: "docker",
+    warnings,
+    image: { tag: image.tag, build: facts.imageExists !== true, dockerfile: image.dockerfile },
     containers: [{ name: containerName(prepared.runId), create: create.right }],
-    imageBuild: image.right.build,
-    ...(image.right.registry === undefined ? {} : { registry: image.right.registry }),
-    run: internalPrepare.runInfo(prepared)
+    imageBuild: image.build,
+    ...(image.registry === undefined ? {} : { registry: image.registry }),
+    run: internalPrepare.runInfo(prepared, parts.memo)
   })
 }
 
@@ -462,31 +513,43 @@ export const planPrepared = (
   prepared: Plan.Prepared,
   context: Backend.PlanContext,
   options: Options = {}
-): Effect.Effect<Plan.DockerPlan, PlanError.PlanError, FileSystem.FileSystem> =>
-  Effect.suspend(() => {
-    // Capability errors first: there is no image to look for when the spec cannot run here.
-    const ignored = internalPrepare.checkCapabilities("docker", prepared)
-    if (Either.isLeft(ignored)) return Effect.fail(ignored.left)
-    const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false })
-    if (Either.isLeft(environment)) return Effect.fail(environment.left)
-    const resolved = environment.right.environment
-    return resolved._tag === "Build"
-      ? Effect.flatMap(readBuildContext(prepared, resolved.context), (buildContext) => withImage(prepared, resolved, context, options, buildContext))
-      : withImage(prepared, resolved, context, options, undefined)
-  })
+): Effect.Effect<Plan.DockerPlan, PlanError.PlanError, FileSystem.FileSystem> => Effect.suspend(() => planPreparedNow(prepared, context, options))
+
+/**
+ * {@link planPrepared}, its pure part done now: an `Exit` when nothing needs to be read (the
+ * capability check fails, or the image check answers at once).
+ *
+ * @internal
+ */
+export const planPreparedNow = (
+  prepared: Plan.Prepared,
+  context: Backend.PlanContext,
+  options: Options = {}
+): Effect.Effect<Plan.DockerPlan, PlanError.PlanError, FileSystem.FileSystem> => {
+  const memo = internalPrepare.memoOf(prepared)
+  // Capability errors first: there is no image to look for when the spec cannot run here.
+  const ignored = internalPrepare.checkCapabilities("docker", prepared, memo)
+  if (Either.isLeft(ignored)) return Effect.fail(ignored.left)
+  const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false }, memo)
+  if (Either.isLeft(environment)) return Effect.fail(environment.left)
+  const resolved = environment.right.environment
+  return resolved._tag === "Build"
+    ? Effect.flatMap(readBuildContext(prepared, resolved.context), (buildContext) => withImage(prepared, memo, context, options, buildContext))
+    : withImage(prepared, memo, context, options, undefined)
+}
 
 /** The rest of {@link planPrepared}: the image, whether the engine has it, the plan. */
 const withImage = (
   prepared: Plan.Prepared,
-  environment: ResolvedEnvironment.ResolvedEnvironment,
+  memo: internalPrepare.Memo,
   context: Backend.PlanContext,
   options: Options,
   buildContext: { readonly [relativePath: string]: Uint8Array } | undefined
 ): Effect.Effect<Plan.DockerPlan, PlanError.PlanError> => {
-  const image = toImage(prepared, environment, options, buildContext)
-  if (Either.isLeft(image)) return Effect.fail(image.left)
+  const parts = compileImage(prepared, memo, options, buildContext)
+  if (Either.isLeft(parts)) return Effect.fail(parts.left)
   const check = context.imageExists ?? options.imageExists ?? dockerEngine.imageExists(options.dockerHost ?? dockerEngine.DEFAULT_DOCKER_HOST)
-  return internalPrepare.andThenExit(check(image.right.tag), (exit) => {
+  return internalPrepare.andThenExit(check(parts.right.image.tag), (exit) => {
     let imageExists: Facts["imageExists"]
     if (Exit.isSuccess(exit)) {
       imageExists = exit.value
@@ -495,7 +558,7 @@ const withImage = (
       if (Either.isRight(failure)) return Effect.failCause(failure.right as Cause.Cause<never>)
       imageExists = { unknown: failure.left.reason }
     }
-    const planned = compile(prepared, { imageExists, ...(buildContext === undefined ? {} : { buildContext }) }, options)
+    const planned = compileWithImage(prepared, parts.right, { imageExists, ...(buildContext === undefined ? {} : { buildContext }) }, options)
     return Either.isRight(planned) ? Effect.succeed(planned.right) : Effect.fail(planned.left)
   })
 }

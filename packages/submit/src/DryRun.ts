@@ -15,7 +15,7 @@
 import { Estimator } from "@estimator/core"
 import { RankLayout } from "@estimator/distributed"
 import { FileSystem } from "@effect/platform"
-import { Effect, Either, Layer } from "effect"
+import { Cause, Effect, Either, Exit, Layer } from "effect"
 import * as AzureMl from "./AzureMl.js"
 import * as Backend from "./Backend.js"
 import * as Docker from "./Docker.js"
@@ -61,16 +61,20 @@ export const toLaunch = (spec: Estimator.Estimator): Plan.Launch => ({
  * @category compiling
  * @since 0.1.0
  */
-export const compile = (prepared: Plan.Prepared): Either.Either<Plan.DryRunPlan, PlanError.PlanError> =>
-  Either.map(internalPrepare.environmentOf("dry-run", prepared, { azuremlDefaults: false }), (environment) => ({
-    backend: "dry-run" as const,
-    warnings: [...prepared.warnings, ...environment.warnings],
+export const compile = (prepared: Plan.Prepared): Either.Either<Plan.DryRunPlan, PlanError.PlanError> => {
+  const memo = internalPrepare.memoOf(prepared)
+  const environment = internalPrepare.environmentOf("dry-run", prepared, { azuremlDefaults: false }, memo)
+  if (Either.isLeft(environment)) return Either.left(environment.left)
+  return Either.right({
+    backend: "dry-run",
+    warnings: internalPrepare.concat(prepared.warnings, environment.right.warnings),
     spec: prepared.spec,
-    environment: environment.environment,
-    environmentVariables: { ...environment.variables, ...contract.redactedSecrets(prepared.spec) },
+    environment: environment.right.environment,
+    environmentVariables: contract.withRedactedSecrets(environment.right.variables, prepared.spec),
     launch: toLaunch(prepared.spec),
-    run: internalPrepare.runInfo(prepared)
-  }))
+    run: internalPrepare.runInfo(prepared, memo)
+  })
+}
 
 /**
  * Plan `spec` as a dry run: decode, validate, read its files, compile.
@@ -133,16 +137,28 @@ export const planEvery = (
   context: Backend.PlanContext,
   options: PlanEveryOptions = {}
 ): Effect.Effect<Plans, never, FileSystem.FileSystem> =>
-  Effect.matchEffect(internalPrepare.prepareAny(spec, context), {
-    onFailure: (refusal) => Effect.succeed(refusedByEvery(refusal)),
-    onSuccess: (prepared) =>
-      Effect.map(Effect.either(Docker.planPrepared(prepared, context, options.docker)), (docker): Plans => ({
-        "dry-run": compile(prepared),
-        local: Local.compile(prepared, options.local),
-        docker,
-        azureml: AzureMl.compile(prepared)
-      }))
-  })
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    internalPrepare.andThenExit(internalPrepare.prepareWith(fs, spec, context), (prepared) => {
+      if (Exit.isFailure(prepared)) {
+        const failure = Cause.failureOrCause(prepared.cause)
+        return Either.isLeft(failure) ? Effect.succeed(refusedByEvery(failure.left)) : Effect.failCause(failure.right)
+      }
+      return internalPrepare.andThenExit(Docker.planPreparedNow(prepared.value, context, options.docker), (docker) => {
+        if (Exit.isFailure(docker)) {
+          const failure = Cause.failureOrCause(docker.cause)
+          if (Either.isRight(failure)) return Effect.failCause(failure.right)
+          return Effect.succeed(everyPlan(prepared.value, Either.left(failure.left), options))
+        }
+        return Effect.succeed(everyPlan(prepared.value, Either.right(docker.value), options))
+      })
+    }))
+
+const everyPlan = (prepared: Plan.Prepared, docker: Plans["docker"], options: PlanEveryOptions): Plans => ({
+  "dry-run": compile(prepared),
+  local: Local.compile(prepared, options.local),
+  docker,
+  azureml: AzureMl.compile(prepared)
+})
 
 // -------------------------------------------------------------------------------------
 // layers

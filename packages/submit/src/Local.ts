@@ -53,7 +53,7 @@
  *
  * @since 0.1.0
  */
-import type { Estimator } from "@estimator/core"
+import type { Data, Estimator } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import { FileSystem } from "@effect/platform"
 import { Chunk, Effect, Either, Layer, Option, Stream } from "effect"
@@ -68,6 +68,8 @@ import * as Backend from "./Backend.js"
 import * as contract from "./internal/contract.js"
 import * as lifecycle from "./internal/lifecycle.js"
 import * as localRun from "./internal/localRun.js"
+import * as paths from "./internal/paths.js"
+import * as record from "./internal/record.js"
 import { which } from "./internal/localRun.js"
 import * as internalPrepare from "./internal/prepare.js"
 import type * as Plan from "./Plan.js"
@@ -132,22 +134,31 @@ export const capabilities: Backend.Capabilities = Backend.capabilityTable.local
 // compiling
 // -------------------------------------------------------------------------------------
 
+const hasOwn = Object.prototype.hasOwnProperty
+
 const locations = (prepared: Plan.Prepared): contract.Locations & { readonly snapshot: string } => {
-  const outputDirectory = path.join(prepared.runDirectory, "outputs")
-  const inputs: Record<string, contract.InputLocation> = {}
-  for (const [name, input] of Object.entries(prepared.spec.inputs)) {
+  const outputDirectory = paths.join(prepared.runDirectory, "outputs")
+  const inputs = record.empty<contract.InputLocation>()
+  const specInputs = prepared.spec.inputs
+  for (const name in specInputs) {
+    if (!hasOwn.call(specInputs, name)) continue
+    const input = specInputs[name] as Data.Input
     if (input._tag === "Literal") inputs[name] = { _tag: "Literal", value: contract.literalValue(input.value) }
   }
-  for (const [name, local] of Object.entries(prepared.localInputs)) {
+  const localInputs = prepared.localInputs
+  for (const name in localInputs) {
+    if (!hasOwn.call(localInputs, name)) continue
+    const local = localInputs[name] as Plan.LocalInput
     if (local.kind !== "missing") inputs[name] = { _tag: "Path", path: local.path }
   }
-  return {
-    snapshot: path.join(prepared.runDirectory, "snapshot"),
-    outputDirectory,
-    outputs: Object.fromEntries(Object.keys(prepared.spec.outputs).map((name) => [name, path.join(outputDirectory, name)])),
-    inputs
+  const outputs = record.empty<string>()
+  for (const name in prepared.spec.outputs) {
+    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = `${outputDirectory}${path.sep}${name}`
   }
+  return { snapshot: paths.join(prepared.runDirectory, "snapshot"), outputDirectory, outputs, inputs }
 }
+
+const DEFAULT_MPIRUN_FLAGS: ReadonlyArray<string> = ["--oversubscribe"]
 
 /**
  * The processes of a local run (assumes the spec passed the capability check): argv, working
@@ -161,18 +172,23 @@ export const toProcesses = (
   plain: Plan.Variables,
   options: Options = {}
 ): Either.Either<ReadonlyArray<Plan.LocalProcess>, PlanError.PlanError> => {
-  const spec = prepared.spec
   const where = locations(prepared)
-  const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
+  const { env, launch } = contract.singleHostLaunch(prepared.spec, plain, prepared.runId, where, {
     python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
-    mpirunFlags: options.mpirunFlags ?? ["--oversubscribe"]
+    mpirunFlags: options.mpirunFlags ?? DEFAULT_MPIRUN_FLAGS
   })
   if (launch._tag === "Left") return Either.left(internalPrepare.launchError("local", launch.left, prepared))
   const plan = launch.right
-  const processes: ReadonlyArray<LaunchPlan.Process> = plan._tag === "PyTorch" || plan._tag === "TensorFlow"
-    ? plan.ranks
-    : plan.nodes.flatMap((node) => node.processes)
-  return Either.right(processes.map((process) => ({ argv: process.argv, cwd: where.snapshot, env: { ...env, ...process.env } })))
+  const processes: Array<Plan.LocalProcess> = []
+  const add = (process: LaunchPlan.Process) => {
+    processes.push({ argv: process.argv, cwd: where.snapshot, env: contract.merge(env, process.env) })
+  }
+  if (plan._tag === "PyTorch" || plan._tag === "TensorFlow") {
+    for (const process of plan.ranks) add(process)
+  } else {
+    for (const node of plan.nodes) for (const process of node.processes) add(process)
+  }
+  return Either.right(processes)
 }
 
 /**
@@ -182,17 +198,18 @@ export const toProcesses = (
  * @since 0.1.0
  */
 export const compile = (prepared: Plan.Prepared, options: Options = {}): Either.Either<Plan.LocalPlan, PlanError.PlanError> => {
-  const ignored = internalPrepare.checkCapabilities("local", prepared)
+  const memo = internalPrepare.memoOf(prepared)
+  const ignored = internalPrepare.checkCapabilities("local", prepared, memo)
   if (Either.isLeft(ignored)) return Either.left(ignored.left)
-  const environment = internalPrepare.environmentOf("local", prepared, { azuremlDefaults: false })
+  const environment = internalPrepare.environmentOf("local", prepared, { azuremlDefaults: false }, memo)
   if (Either.isLeft(environment)) return Either.left(environment.left)
   const processes = toProcesses(prepared, environment.right.variables, options)
   if (Either.isLeft(processes)) return Either.left(processes.left)
   return Either.right({
-    backend: "local" as const,
-    warnings: [...prepared.warnings, ...ignored.right, ...environment.right.warnings],
+    backend: "local",
+    warnings: internalPrepare.concat(prepared.warnings, ignored.right, environment.right.warnings),
     processes: processes.right,
-    run: internalPrepare.runInfo(prepared)
+    run: internalPrepare.runInfo(prepared, memo)
   })
 }
 

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import type { Estimator } from "@estimator/core"
+import { type Estimator, Function as CoreFunction } from "@estimator/core"
 import { Error as PlatformError, FileSystem } from "@effect/platform"
 import { Clock, Effect, Either, Layer, Option, Ref, Stream } from "effect"
 import * as path from "node:path"
@@ -22,6 +22,7 @@ import * as Backend from "./Backend.js"
 import * as Docker from "./Docker.js"
 import * as DryRun from "./DryRun.js"
 import * as internalArbitraries from "./internal/arbitraries.js"
+import * as paths from "./internal/paths.js"
 import * as Local from "./Local.js"
 import * as Plan from "./Plan.js"
 import * as PlanError from "./PlanError.js"
@@ -96,30 +97,38 @@ export const fileSystem = (options: FileSystemOptions = {}): Layer.Layer<FileSys
       if (dir === path.dirname(dir)) break
     }
   }
-  const kind = (target: string): "File" | "Directory" | undefined => {
-    const absolute = path.resolve(target)
+  const kind = (absolute: string): "File" | "Directory" | undefined => {
     if (files.has(absolute)) return "File"
     if (directories.has(absolute)) return "Directory"
     if (options.assumeExists === true) return path.extname(absolute) === "" ? "Directory" : "File"
     return undefined
   }
+  // A missing path gets the same error every time it is asked for (a value: sharing it is safe).
+  const missing = CoreFunction.memoizeString((key: string) => {
+    const separator = key.indexOf("\u0000")
+    return Effect.fail(notFound(key.slice(0, separator), key.slice(separator + 1)))
+  })
+  const directoryInfo = Effect.succeed(info("Directory", 0))
+  const emptyFileInfo = Effect.succeed(info("File", 0))
   const read = (method: string, target: string): Effect.Effect<string, PlatformError.PlatformError> => {
-    const content = files.get(path.resolve(target))
-    return content === undefined ? Effect.fail(notFound(method, target)) : Effect.succeed(content)
+    const content = files.get(paths.absolute(target))
+    return content === undefined ? missing(`${method}\u0000${target}`) : Effect.succeed(content)
   }
   return FileSystem.layerNoop({
-    exists: (target) => Effect.succeed(kind(target) !== undefined),
+    exists: (target) => Effect.succeed(kind(paths.absolute(target)) !== undefined),
     stat: (target) => {
-      const type = kind(target)
-      return type === undefined
-        ? Effect.fail(notFound("stat", target))
-        : Effect.succeed(info(type, type === "File" ? Buffer.byteLength(files.get(path.resolve(target)) ?? "") : 0))
+      const absolute = paths.absolute(target)
+      const type = kind(absolute)
+      if (type === undefined) return missing(`stat\u0000${target}`)
+      if (type === "Directory") return directoryInfo
+      const content = files.get(absolute)
+      return content === undefined || content === "" ? emptyFileInfo : Effect.succeed(info(type, Buffer.byteLength(content)))
     },
     readFileString: (target) => read("readFileString", target),
     readFile: (target) => Effect.map(read("readFile", target), (content) => new TextEncoder().encode(content)),
     readDirectory: (target, readOptions) => {
-      const absolute = path.resolve(target)
-      if (kind(target) !== "Directory") return Effect.fail(notFound("readDirectory", target))
+      const absolute = paths.absolute(target)
+      if (kind(absolute) !== "Directory") return Effect.fail(notFound("readDirectory", target))
       const entries = new Set<string>()
       for (const candidate of [...files.keys(), ...directories]) {
         if (!candidate.startsWith(`${absolute}${path.sep}`)) continue

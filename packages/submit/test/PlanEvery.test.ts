@@ -32,6 +32,19 @@ const onePlan = (backend: Backend.BackendName, spec: Estimator.Estimator, ctx: B
   }
 }
 
+const planWith = (backend: Backend.BackendName, prepared: Plan.Prepared): Effect.Effect<Plan.Plan, PlanError.PlanError> => {
+  switch (backend) {
+    case "dry-run":
+      return DryRun.compile(prepared)
+    case "local":
+      return Local.compile(prepared)
+    case "docker":
+      return Docker.compile(prepared, { imageExists: false })
+    case "azureml":
+      return AzureMl.compile(prepared)
+  }
+}
+
 /** A result as data that a test can compare: the envelope, the run information, or the error as JSON. */
 const comparable = (result: Result) =>
   Either.isRight(result)
@@ -130,6 +143,24 @@ describe("Plan.prepare", () => {
       expect(comparable(Docker.compile(prepared, { imageExists: false }))).toEqual(comparable(yield* onePlan("docker", spec, context())))
       expect(comparable(AzureMl.compile(prepared))).toEqual(comparable(yield* onePlan("azureml", spec, context())))
       expect(comparable(yield* Effect.either(Docker.planPrepared(prepared, context())))).toEqual(comparable(yield* onePlan("docker", spec, context())))
+    }).pipe(Effect.provide(project())))
+
+  it.effect("a prepared value copied with another spec or run id compiles as its own, never from what the original worked out", () =>
+    Effect.gen(function*() {
+      const pip = Estimator.withPip(base(), ["numpy"])
+      const prepared = yield* Plan.prepare(Estimator.withGpu(pip), context())
+      // The original's environment, usages and run information are worked out ...
+      for (const backend of Backend.names) yield* Effect.either(planWith(backend, prepared))
+      // ... and a copy with other content gets its own plans, equal to a fresh preparation's.
+      const other = Estimator.withEnv(Estimator.withPip(base(), ["pandas"]), { MODE: "fast" })
+      const fresh = yield* Plan.prepare(other, { ...context(), runId: Effect.succeed("other-run") })
+      const copy: Plan.Prepared = { ...prepared, spec: fresh.spec, specHash: fresh.specHash, runId: "other-run", runDirectory: fresh.runDirectory }
+      for (const backend of Backend.names) {
+        const fromCopy = comparable(yield* Effect.either(planWith(backend, copy)))
+        const fromFresh = comparable(yield* Effect.either(planWith(backend, fresh)))
+        expect(fromCopy).toEqual(fromFresh)
+      }
+      expect(JSON.stringify(comparable(yield* Effect.either(planWith("dry-run", copy))))).toContain("pandas")
     }).pipe(Effect.provide(project())))
 
   it.effect("refuses an invalid spec with InvalidSpec naming the backend asked for (dry-run by default)", () =>

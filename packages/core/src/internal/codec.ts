@@ -21,6 +21,12 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
 const describeValue = (u: unknown): string =>
   u === undefined ? "nothing" : typeof u === "number" && !Number.isFinite(u) ? String(u) : Array.isArray(u) ? "an array" : u === null ? "null" : typeof u === "object" ? "an object" : JSON.stringify(u)
 
+const sameKeys = (a: object, b: object): boolean => {
+  const ak = Object.keys(a)
+  const bk = Object.keys(b)
+  return ak.length === bk.length && ak.every((key, i) => key === bk[i])
+}
+
 /** @internal */
 export class StrictType<A> extends t.Type<A, A, unknown> {
   readonly _tag = "StrictType" as const
@@ -32,10 +38,14 @@ export class StrictType<A> extends t.Type<A, A, unknown> {
         if (!isRecord(u)) return t.failure(u, c, `expected ${name} (an object), got ${describeValue(u)}`)
         const errors: Array<t.ValidationError> = []
         const result: Record<string, unknown> = {}
+        let unchanged = true
         const visit = (key: string, type: t.Mixed) => {
           const validation = type.validate(u[key], t.appendContext(c, key, type, u[key]))
           if (validation._tag === "Left") errors.push(...validation.left)
-          else result[key] = validation.right
+          else {
+            result[key] = validation.right
+            if (validation.right !== u[key]) unchanged = false
+          }
         }
         for (const [key, type] of Object.entries(required)) {
           if (key in u) visit(key, type)
@@ -54,7 +64,10 @@ export class StrictType<A> extends t.Type<A, A, unknown> {
             })
           }
         }
-        return errors.length > 0 ? t.failures(errors) : t.success(result as A)
+        if (errors.length > 0) return t.failures(errors)
+        // The input is its own decoded value when it is a plain object with exactly these fields,
+        // own and enumerable, in this order, each decoded to itself.
+        return t.success((unchanged && Object.getPrototypeOf(u) === Object.prototype && sameKeys(u, result) ? u : result) as A)
       },
       t.identity
     )
@@ -294,13 +307,28 @@ export const report = (errors: t.Errors): ReadonlyArray<{ readonly path: string;
 const FAIL: unique symbol = Symbol("FAIL")
 
 /**
+ * Whether decoding a valid value of `type` always gives the input itself ("never" changes it: a
+ * primitive type), or may give a new value ("sometimes": an object, array or record whose input
+ * is not already in the decoded form).
+ */
+const changes = (type: t.Mixed): "never" | "sometimes" => {
+  if (type instanceof OneOfType) return type.alternatives.every((alternative) => changes(alternative) === "never") ? "never" : "sometimes"
+  const tag = (type as t.Mixed & { readonly _tag?: string })._tag
+  return type === number || tag === "StringType" || tag === "BooleanType" || tag === "LiteralType" || tag === "KeyofType" ? "never" : "sometimes"
+}
+
+/** An object with at most this many optional fields is built by one object literal per combination of them. */
+const MAX_LITERAL_OPTIONALS = 3
+
+/**
  * The JavaScript source of a decoder for the codec tree: one function per object, array, record
- * and union type, reading each field by its literal name so that the engine can keep every access
- * monomorphic (a generic walker reads fields by a variable key and is several times slower). Each
- * function returns exactly what `type.decode` returns on success — the same new objects with the
- * same key order (required fields, then the optional ones present), and the input's own arrays
- * and records when nothing in them changed — and `FAIL` on anything else, so io-ts decides every
- * error (and every oddity, such as an inherited field).
+ * and union type, each checking its value in one pass over the value's own keys (a generic walker
+ * of the codec tree is several times slower). Each function returns on success a value equal to
+ * what `type.decode` returns — the same fields with the same key order (required fields, then the
+ * optional ones present) — which is the input's own object, array or record when it is already in
+ * that form (a plain object with its fields in that order, nothing in it changed), and new ones
+ * otherwise; and `FAIL` on anything else, so io-ts decides every error (and every oddity, such as
+ * an inherited field or an object that is not plain).
  */
 const decoderSource = (root: t.Mixed): { readonly source: string; readonly constants: ReadonlyArray<unknown> } => {
   const functions: Array<string> = []
@@ -347,29 +375,57 @@ const decoderSource = (root: t.Mixed): { readonly source: string; readonly const
     const tagged = type as t.Mixed & { readonly _tag?: string }
     let body: string
     if (type instanceof StrictType) {
-      const required = Object.entries(type.required as t.Props)
-      const optional = Object.entries(type.optional as t.Props)
-      const known = constant(new Set([...required, ...optional].map(([key]) => key)))
-      const lines = [`if ${isRecordTest("u")} return FAIL;`, `let count = ${required.length};`]
-      required.forEach(([key, codec], i) => {
-        lines.push(`if (!hasOwn.call(u, ${JSON.stringify(key)})) return FAIL;`, `const x${i} = u[${JSON.stringify(key)}];`, check(codec, `x${i}`, `r${i}`))
+      const required = Object.keys(type.required as t.Props)
+      const fields = [...Object.entries(type.required as t.Props), ...Object.entries(type.optional as t.Props)]
+      const optional = fields.slice(required.length)
+      const lines = [
+        `if ${isRecordTest("u")} return FAIL;`,
+        // Only plain objects: `for ... in` also lists inherited enumerable keys, and an inherited
+        // field is read by io-ts as a field, so any other prototype is left to io-ts.
+        "const proto = getPrototypeOf(u);",
+        "if (proto !== ObjectPrototype && proto !== null) return FAIL;",
+        `let ${fields.map((_, i) => `v${i}`).join(", ")};`,
+        // Whether the input is already its own decoded value: a plain object whose fields decode
+        // to themselves, in the codec's order (required fields, then the optional ones present).
+        "let same = proto === ObjectPrototype, last = -1;",
+        // One pass over the input's own keys: `u[key]` in a `for ... in` loop is read through the
+        // engine's enumeration cache, which stays fast whatever the object's shape, where a read
+        // by a literal name is slow on objects of many shapes. A key that is not a field is left to
+        // io-ts, which reports it.
+        "for (const key in u) {",
+        "switch (key) {",
+        ...fields.map(([key, codec], i) => `case ${JSON.stringify(key)}: {\nconst x = u[key];\n${check(codec, "x", "y")}\nv${i} = y;\nif (y !== x || ${i} < last) same = false;\nlast = ${i};\nbreak;\n}`),
+        "default: return FAIL;",
+        "}",
+        "}"
+      ]
+      // A decoded value is never undefined, so an undefined local is a field that is not listed:
+      // missing when required; when optional, absent only if it is neither a non-enumerable own
+      // property nor an inherited one (io-ts reads both).
+      if (required.length > 0) lines.push(`if (${required.map((_, i) => `v${i} === undefined`).join(" || ")}) return FAIL;`)
+      optional.forEach(([key], j) => {
+        const name = JSON.stringify(key)
+        lines.push(`if (v${required.length + j} === undefined && (hasOwn.call(u, ${name}) || (proto !== null && ${name} in proto))) return FAIL;`)
       })
-      optional.forEach(([key, codec], i) => {
-        lines.push(
-          `let o${i};`,
-          `if (hasOwn.call(u, ${JSON.stringify(key)})) {`,
-          `const z${i} = u[${JSON.stringify(key)}];`,
-          check(codec, `z${i}`, `w${i}`),
-          `o${i} = w${i}; count++;`,
-          `} else if (${JSON.stringify(key)} in u) return FAIL;`
-        )
-      })
-      // Every field decoded is an own one (an inherited field is left to io-ts), so when there
-      // are as many own keys as fields decoded, none is unknown.
-      lines.push(`const keys = Object.keys(u);`, `if (keys.length !== count) { for (const key of keys) if (!${known}.has(key)) return FAIL; }`)
-      lines.push(`const result = { ${required.map(([key], i) => `${JSON.stringify(key)}: r${i}`).join(", ")} };`)
-      optional.forEach(([key], i) => lines.push(`if (o${i} !== undefined) result[${JSON.stringify(key)}] = o${i};`))
-      lines.push("return result;")
+      lines.push("if (same) return u;")
+      const literal = (present: ReadonlyArray<number>) => `{ ${present.map((i) => `${JSON.stringify(fields[i]![0])}: v${i}`).join(", ")} }`
+      const requiredIndexes = required.map((_, i) => i)
+      if (optional.length <= MAX_LITERAL_OPTIONALS) {
+        // One object literal per combination of the optional fields present: each combination is
+        // made in one step, with its own fixed shape, instead of growing the object field by field.
+        lines.push("let present = 0;")
+        optional.forEach((_, j) => lines.push(`if (v${required.length + j} !== undefined) present |= ${1 << j};`))
+        lines.push("switch (present) {")
+        for (let combination = 0; combination < 1 << optional.length; combination++) {
+          const present = optional.flatMap((_, j) => ((combination & (1 << j)) !== 0 ? [required.length + j] : []))
+          lines.push(`case ${combination}: return ${literal([...requiredIndexes, ...present])};`)
+        }
+        lines.push("}")
+      } else {
+        lines.push(`const result = ${literal(requiredIndexes)};`)
+        optional.forEach(([key], j) => lines.push(`if (v${required.length + j} !== undefined) result[${JSON.stringify(key)}] = v${required.length + j};`))
+        lines.push("return result;")
+      }
       body = lines.join("\n")
     } else if (type instanceof TaggedUnionType) {
       const cases = type.members.map((member) => `case ${JSON.stringify((member.required["_tag"] as t.LiteralC<string>).value)}: return ${decoder(member)}(u);`)
@@ -388,18 +444,25 @@ if (y !== x) { if (out === u) out = u.slice(); out[i] = y; }
 }
 return out;`
     } else if (tagged._tag === "DictionaryType" && (type as t.RecordC<t.Mixed, t.Mixed>).domain === t.string) {
-      body = `if ${isRecordTest("u")} return FAIL;
-const keys = Object.keys(u);
-let changed;
-for (let i = 0; i < keys.length; i++) {
-const key = keys[i];
-if (key === "__proto__") return FAIL;
+      const codomain = (type as t.RecordC<t.Mixed, t.Mixed>).codomain
+      // io-ts reads the own enumerable keys (`Object.keys`); an inherited one is left to it.
+      const entry = `if (key === "__proto__" || !hasOwn.call(u, key)) return FAIL;
 const x = u[key];
-${check((type as t.RecordC<t.Mixed, t.Mixed>).codomain, "x", "y")}
-if (changed === undefined && y !== x) { changed = {}; for (let j = 0; j < i; j++) changed[keys[j]] = u[keys[j]]; }
+${check(codomain, "x", "y")}`
+      const loop = (statements: string) => `if ${isRecordTest("u")} return FAIL;\n${statements}`
+      switch (changes(codomain)) {
+        case "never":
+          body = loop(`for (const key in u) {\n${entry}\n}\nreturn u;`)
+          break
+        case "sometimes":
+          body = loop(`let changed;
+for (const key in u) {
+${entry}
+if (changed === undefined && y !== x) { changed = {}; for (const previous in u) { if (previous === key) break; changed[previous] = u[previous]; } }
 if (changed !== undefined) changed[key] = y;
 }
-return changed === undefined ? u : changed;`
+return changed === undefined ? u : changed;`)
+      }
     } else {
       throw new Error(`codec: no fast decoder for io-ts type ${type.name} (${String(tagged._tag)})`)
     }
@@ -414,7 +477,13 @@ return changed === undefined ? u : changed;`
 const fastEstimator: (u: unknown) => unknown = (() => {
   const { constants, source } = decoderSource(Estimator)
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function("FAIL", "hasOwn", ...constants.map((_, i) => `c${i}`), source)(FAIL, Object.prototype.hasOwnProperty, ...constants)
+  return new Function("FAIL", "hasOwn", "getPrototypeOf", "ObjectPrototype", ...constants.map((_, i) => `c${i}`), source)(
+    FAIL,
+    Object.prototype.hasOwnProperty,
+    Object.getPrototypeOf,
+    Object.prototype,
+    ...constants
+  )
 })()
 
 /**

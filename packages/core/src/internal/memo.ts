@@ -20,22 +20,27 @@ export const cache = <A>(size = 256): (key: string, compute: () => A) => A => {
   const values = new Map<string, A>()
   return (key, compute) => {
     const hit = values.get(key)
-    if (hit !== undefined) return hit
-    const value = compute()
-    if (key.length <= MAX_KEY_LENGTH && value !== undefined) {
-      if (values.size >= size) values.delete(values.keys().next().value as string)
-      values.set(key, value)
-    }
-    return value
+    return hit !== undefined ? hit : keep(values, size, key, compute())
   }
 }
 
+const keep = <A>(values: Map<string, A>, size: number, key: string, value: A): A => {
+  if (key.length <= MAX_KEY_LENGTH && value !== undefined) {
+    if (values.size >= size) values.delete(values.keys().next().value as string)
+    values.set(key, value)
+  }
+  return value
+}
+
 /**
- * `f` with its last `size` results kept (see {@link cache}).
+ * `f` with its last `size` results kept (see {@link cache}); a hit costs one look-up.
  *
  * @internal
  */
 export const memoize = <A>(f: (key: string) => A, size = 256): (key: string) => A => {
-  const cached = cache<A>(size)
-  return (key) => cached(key, () => f(key))
+  const values = new Map<string, A>()
+  return (key) => {
+    const hit = values.get(key)
+    return hit !== undefined ? hit : keep(values, size, key, f(key))
+  }
 }

@@ -171,140 +171,155 @@ const supporting = Object.fromEntries(
 export const supportingBackends = (feature: Feature): ReadonlyArray<BackendName> => supporting[feature]
 
 /**
- * One place where a spec uses a feature: the field's path and what it holds (rendered only for
- * the issues that quote it).
+ * One place where a spec uses a feature: the field's path and what it holds, as the issues quote it.
  *
  * @internal
  */
 export interface Usage {
   readonly feature: Feature
   readonly path: string
-  readonly what: () => string
+  readonly what: string
 }
 
+/**
+ * The features some executing backend does not simply support: only their uses can become an
+ * issue, so only they are looked for.
+ */
+const reportable = Object.fromEntries(
+  (Object.keys(features) as ReadonlyArray<Feature>).map((feature) => [feature, EXECUTING.some((backend) => table[backend][feature].support !== "supported")])
+) as unknown as { readonly [F in Feature]: boolean }
+
 const WORD_CHARACTER = /[A-Za-z0-9_]/
+
+const hasOwn = Object.prototype.hasOwnProperty
 
 const renderLiteral = (value: string | number | boolean): string =>
   Estimator.renderArgument(value, () => "")
 
-const usage = (feature: Feature, path: string, what: () => string): Usage => ({ feature, path, what })
-
 /**
- * Every use of a feature in a (valid) spec, in field order.
+ * Every use of a reportable feature in a (valid) spec, in field order.
  *
  * @internal
  */
 export const usages = (spec: Estimator.Estimator): ReadonlyArray<Usage> => {
   const out: Array<Usage> = []
+  const use = (feature: Feature, path: string, what: string): void => {
+    out.push({ feature, path, what })
+  }
   const compute = spec.compute
   switch (compute._tag) {
     case "Local":
-      out.push(usage("compute.local", "compute", () => "compute is Local"))
+      if (reportable["compute.local"]) use("compute.local", "compute", "compute is Local")
       break
     case "Cluster":
-      out.push(usage("compute.cluster", "compute", () => `compute is the cluster "${compute.name}"`))
+      if (reportable["compute.cluster"]) use("compute.cluster", "compute", `compute is the cluster "${compute.name}"`)
       break
     case "Serverless":
-      out.push(usage("compute.serverless", "compute", () => `compute is serverless ${compute.vmSize ?? "(default instance type)"}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`))
+      if (reportable["compute.serverless"]) use("compute.serverless", "compute", `compute is serverless ${compute.vmSize ?? "(default instance type)"}${compute.vmPriority === undefined ? "" : ` (${compute.vmPriority})`}`)
       break
   }
-  if (spec.nodeCount > 1) out.push(usage("nodeCount", "nodeCount", () => `nodeCount is ${spec.nodeCount}`))
-  if (spec.processCountPerNode > 1) out.push(usage("processCountPerNode", "processCountPerNode", () => `processCountPerNode is ${spec.processCountPerNode}`))
+  const nodeCount = spec.nodeCount
+  if (nodeCount > 1 && reportable.nodeCount) use("nodeCount", "nodeCount", `nodeCount is ${nodeCount}`)
+  if (spec.processCountPerNode > 1 && reportable.processCountPerNode) use("processCountPerNode", "processCountPerNode", `processCountPerNode is ${spec.processCountPerNode}`)
   const distribution = spec.distribution
-  if (distribution._tag === "TensorFlow") {
-    const tasks = distribution.workerCount + distribution.parameterServerCount
-    if (tasks > spec.nodeCount) {
-      out.push(usage("tensorFlowTasks", "distribution", () => `the TensorFlow job has ${distribution.workerCount} worker(s) and ${distribution.parameterServerCount} parameter server(s) on ${spec.nodeCount} node(s)`))
-    }
+  if (distribution._tag === "TensorFlow" && distribution.workerCount + distribution.parameterServerCount > nodeCount && reportable.tensorFlowTasks) {
+    use("tensorFlowTasks", "distribution", `the TensorFlow job has ${distribution.workerCount} worker(s) and ${distribution.parameterServerCount} parameter server(s) on ${nodeCount} node(s)`)
   }
-  if (spec.gpu) out.push(usage("gpu", "gpu", () => "gpu is true"))
+  if (spec.gpu && reportable.gpu) use("gpu", "gpu", "gpu is true")
   const environment = spec.environment
-  if (!environment.docker) out.push(usage("environment.noDocker", "environment.docker", () => "environment.docker is false"))
+  if (!environment.docker && reportable["environment.noDocker"]) use("environment.noDocker", "environment.docker", "environment.docker is false")
   const image = environment.image
   if (image !== undefined) {
-    out.push(usage("environment.image", "environment.image", () => `environment.image is "${image.name}"`))
+    if (reportable["environment.image"]) use("environment.image", "environment.image", `environment.image is "${image.name}"`)
     const registry = image.registry
-    if (registry?.password !== undefined) {
-      out.push(usage("environment.registryCredentials", "environment.image.registry.password", () => `the registry ${registry.address} has a password`))
+    if (registry?.password !== undefined && reportable["environment.registryCredentials"]) {
+      use("environment.registryCredentials", "environment.image.registry.password", `the registry ${registry.address} has a password`)
     }
   }
   const build = environment.build
-  if (build !== undefined) out.push(usage("environment.build", "environment.build", () => `environment.build is the context "${build.context}"`))
+  if (build !== undefined && reportable["environment.build"]) use("environment.build", "environment.build", `environment.build is the context "${build.context}"`)
   const registered = environment.registered
-  if (registered !== undefined) out.push(usage("environment.registered", "environment.registered", () => `environment.registered is "${registered.name}"`))
-  if (!environment.userManagedPython && registered === undefined) {
-    if (environment.condaPackages.length > 0) out.push(usage("environment.packages", "environment.condaPackages", () => `environment.condaPackages lists ${environment.condaPackages.join(", ")}`))
-    if (environment.pipPackages.length > 0) out.push(usage("environment.packages", "environment.pipPackages", () => `environment.pipPackages lists ${environment.pipPackages.join(", ")}`))
+  if (registered !== undefined && reportable["environment.registered"]) use("environment.registered", "environment.registered", `environment.registered is "${registered.name}"`)
+  if (!environment.userManagedPython && registered === undefined && reportable["environment.packages"]) {
+    if (environment.condaPackages.length > 0) use("environment.packages", "environment.condaPackages", `environment.condaPackages lists ${environment.condaPackages.join(", ")}`)
+    if (environment.pipPackages.length > 0) use("environment.packages", "environment.pipPackages", `environment.pipPackages lists ${environment.pipPackages.join(", ")}`)
     const condaFile = environment.condaFile
-    if (condaFile !== undefined) out.push(usage("environment.packages", "environment.condaFile", () => `environment.condaFile is "${condaFile}"`))
+    if (condaFile !== undefined) use("environment.packages", "environment.condaFile", `environment.condaFile is "${condaFile}"`)
     const requirementsFile = environment.pipRequirementsFile
-    if (requirementsFile !== undefined) out.push(usage("environment.packages", "environment.pipRequirementsFile", () => `environment.pipRequirementsFile is "${requirementsFile}"`))
+    if (requirementsFile !== undefined) use("environment.packages", "environment.pipRequirementsFile", `environment.pipRequirementsFile is "${requirementsFile}"`)
     const framework = spec.framework
     if (framework !== undefined && condaFile === undefined && build === undefined) {
-      out.push(usage("environment.packages", "framework", () => `the ${framework.name} ${framework.version} framework installs its packages`))
+      use("environment.packages", "framework", `the ${framework.name} ${framework.version} framework installs its packages`)
     }
   }
   const shmSize = spec.shmSize
-  if (shmSize !== undefined) out.push(usage("shmSize", "shmSize", () => `shmSize is "${shmSize}"`))
+  if (shmSize !== undefined && reportable.shmSize) use("shmSize", "shmSize", `shmSize is "${shmSize}"`)
   const dockerArgs = spec.dockerArgs
-  if (dockerArgs !== undefined) out.push(usage("dockerArgs", "dockerArgs", () => `dockerArgs is "${dockerArgs}"`))
+  if (dockerArgs !== undefined && reportable.dockerArgs) use("dockerArgs", "dockerArgs", `dockerArgs is "${dockerArgs}"`)
   const maxRunDuration = spec.maxRunDurationSeconds
-  if (maxRunDuration !== undefined) out.push(usage("maxRunDuration", "maxRunDurationSeconds", () => `maxRunDurationSeconds is ${maxRunDuration}`))
-  for (const name of Object.keys(spec.secretEnvironmentVariables)) {
-    out.push(usage("secretEnvironmentVariables", `secretEnvironmentVariables.${name}`, () => `${name} is a secret environment variable`))
+  if (maxRunDuration !== undefined && reportable.maxRunDuration) use("maxRunDuration", "maxRunDurationSeconds", `maxRunDurationSeconds is ${maxRunDuration}`)
+  if (reportable.secretEnvironmentVariables) {
+    for (const name in spec.secretEnvironmentVariables) {
+      if (hasOwn.call(spec.secretEnvironmentVariables, name)) use("secretEnvironmentVariables", `secretEnvironmentVariables.${name}`, `${name} is a secret environment variable`)
+    }
   }
   const command = spec.command
   if (command !== undefined) {
-    out.push(usage("command", "command", () => "the job runs a command"))
-    if (!WORD_CHARACTER.test(command)) out.push(usage("commandWithoutWordCharacter", "command", () => `command ${JSON.stringify(command)} has no letter, digit or underscore`))
+    if (reportable.command) use("command", "command", "the job runs a command")
+    if (reportable.commandWithoutWordCharacter && !WORD_CHARACTER.test(command)) use("commandWithoutWordCharacter", "command", `command ${JSON.stringify(command)} has no letter, digit or underscore`)
   }
-  const args = spec.arguments
-  for (let index = 0; index < args.length; index++) {
-    const argument = args[index]
-    if (typeof argument === "string" && argument.includes("${{")) {
-      out.push(usage("argumentWithTemplate", `arguments[${index}]`, () => `arguments[${index}] contains "\${{"`))
+  if (reportable.argumentWithTemplate) {
+    const args = spec.arguments
+    for (let index = 0; index < args.length; index++) {
+      const argument = args[index]
+      if (typeof argument === "string" && argument.includes("${{")) use("argumentWithTemplate", `arguments[${index}]`, `arguments[${index}] contains "\${{"`)
     }
   }
   const inputs = spec.resumeFrom === undefined ? spec.inputs : Estimator.effectiveInputs(spec)
-  for (const name of Object.keys(inputs)) {
+  for (const name in inputs) {
+    if (!hasOwn.call(inputs, name)) continue
     const input = inputs[name] as Data.Input
-    const fromResume = spec.resumeFrom !== undefined && name === Estimator.RESUME_FROM_INPUT && !(name in spec.inputs)
+    const fromResume = spec.resumeFrom !== undefined && name === Estimator.RESUME_FROM_INPUT && !hasOwn.call(spec.inputs, name)
     const path = fromResume ? "resumeFrom" : `inputs.${name}`
     const label = fromResume ? "resumeFrom" : `the input "${name}"`
     if (input._tag === "Literal") {
-      out.push(usage("inputs.literal", path, () => `${label} is a literal`))
-      const literal = renderLiteral(input.value)
-      if (!WORD_CHARACTER.test(literal)) {
-        out.push(usage("inputs.literalWithoutWordCharacter", path, () => `${label} is the literal ${JSON.stringify(literal)}, which has no letter, digit or underscore`))
+      if (reportable["inputs.literal"]) use("inputs.literal", path, `${label} is a literal`)
+      if (reportable["inputs.literalWithoutWordCharacter"]) {
+        const literal = renderLiteral(input.value)
+        if (!WORD_CHARACTER.test(literal)) {
+          use("inputs.literalWithoutWordCharacter", path, `${label} is the literal ${JSON.stringify(literal)}, which has no letter, digit or underscore`)
+        }
       }
       continue
     }
     const source = input.source
     switch (source._tag) {
       case "LocalPath":
-        out.push(usage("inputs.localPath", path, () => `${label} reads the local path "${source.path}"`))
+        if (reportable["inputs.localPath"]) use("inputs.localPath", path, `${label} reads the local path "${source.path}"`)
         break
       case "Datastore":
-        out.push(usage("inputs.datastore", path, () => `${label} reads ${source.datastore}:${source.path}`))
+        if (reportable["inputs.datastore"]) use("inputs.datastore", path, `${label} reads ${source.datastore}:${source.path}`)
         break
       case "DataAsset":
-        out.push(usage("inputs.dataAsset", path, () => `${label} reads the data asset "${source.name}"`))
+        if (reportable["inputs.dataAsset"]) use("inputs.dataAsset", path, `${label} reads the data asset "${source.name}"`)
         break
       case "Uri":
-        out.push(usage("inputs.uri", path, () => `${label} reads ${source.uri}`))
+        if (reportable["inputs.uri"]) use("inputs.uri", path, `${label} reads ${source.uri}`)
         break
     }
   }
-  for (const name of Object.keys(spec.outputs)) {
-    const output = spec.outputs[name] as Data.Output
-    if (output.destination !== undefined) out.push(usage("outputs.destination", `outputs.${name}.destination`, () => `the output "${name}" has a destination`))
-    if (output.assetName !== undefined || output.assetVersion !== undefined) {
-      out.push(usage("outputs.asset", `outputs.${name}.${output.assetName !== undefined ? "assetName" : "assetVersion"}`, () => `the output "${name}" names a data asset`))
+  const outputs = spec.outputs
+  for (const name in outputs) {
+    if (!hasOwn.call(outputs, name)) continue
+    const output = outputs[name] as Data.Output
+    if (output.destination !== undefined && reportable["outputs.destination"]) use("outputs.destination", `outputs.${name}.destination`, `the output "${name}" has a destination`)
+    if ((output.assetName !== undefined || output.assetVersion !== undefined) && reportable["outputs.asset"]) {
+      use("outputs.asset", `outputs.${name}.${output.assetName !== undefined ? "assetName" : "assetVersion"}`, `the output "${name}" names a data asset`)
     }
   }
   const sourceDatastore = spec.sourceDirectoryDatastore
-  if (sourceDatastore !== undefined) {
-    out.push(usage("sourceDirectoryDatastore", "sourceDirectoryDatastore", () => `sourceDirectoryDatastore is "${sourceDatastore}"`))
+  if (sourceDatastore !== undefined && reportable.sourceDirectoryDatastore) {
+    use("sourceDirectoryDatastore", "sourceDirectoryDatastore", `sourceDirectoryDatastore is "${sourceDatastore}"`)
   }
   return out
 }
@@ -314,31 +329,41 @@ const CODES: { readonly [S in Exclude<Support, "supported">]: string } = {
   ignored: "ignored-by-backend"
 }
 
-/** Per backend and feature, the other backends that support it, as the hints name them. */
-const elsewhere = Object.fromEntries(EXECUTING.concat(["dry-run"]).map((backend) => [
-  backend,
-  Object.fromEntries((Object.keys(features) as ReadonlyArray<Feature>).map((feature) => [feature, supporting[feature].filter((b) => b !== backend).join(" or ")]))
-])) as unknown as { readonly [B in BackendName]: { readonly [F in Feature]: string } }
-
-const issueFor = (backend: BackendName, usage: Usage, support: Exclude<Support, "supported">): PlanIssue => {
-  const capability = table[backend][usage.feature]
-  const others = elsewhere[backend][usage.feature]
-  const hint = support === "unsupported"
-    ? others !== ""
-      ? `Use --backend ${others}, or change ${usage.path}.`
-      : `Remove ${usage.path}: no backend can honour it.`
-    : others !== ""
-    ? `It takes effect with --backend ${others}.`
-    : `Remove ${usage.path} to silence this warning.`
-  return {
-    path: usage.path,
-    code: CODES[support],
-    message: `${usage.what()}: ${capability.note}.`,
-    hint,
-    severity: support === "unsupported" ? "error" : "warning",
-    backends: supporting[usage.feature]
-  }
+/** How each backend reports each feature it does not support: the code, the message's end and the hint around the field's path. */
+interface Report {
+  readonly support: Exclude<Support, "supported">
+  readonly code: string
+  readonly messageEnd: string
+  readonly hintStart: string
+  readonly hintEnd: string
+  readonly backends: ReadonlyArray<BackendName>
 }
+
+const reportOf = (backend: BackendName, feature: Feature): Report | undefined => {
+  const capability = table[backend][feature]
+  const support = capability.support
+  if (support === "supported") return undefined
+  const others = supporting[feature].filter((b) => b !== backend).join(" or ")
+  const [hintStart, hintEnd] = support === "unsupported"
+    ? others !== "" ? [`Use --backend ${others}, or change `, "."] : ["Remove ", ": no backend can honour it."]
+    : others !== "" ? [`It takes effect with --backend ${others}.`, ""] : ["Remove ", " to silence this warning."]
+  return { support, code: CODES[support], messageEnd: `: ${capability.note}.`, hintStart, hintEnd, backends: supporting[feature] }
+}
+
+const reports = Object.fromEntries(EXECUTING.concat(["dry-run"]).map((backend) => [
+  backend,
+  Object.fromEntries((Object.keys(features) as ReadonlyArray<Feature>).map((feature) => [feature, reportOf(backend, feature)]))
+])) as unknown as { readonly [B in BackendName]: { readonly [F in Feature]: Report | undefined } }
+
+const issueFor = (usage: Usage, report: Report): PlanIssue => ({
+  path: usage.path,
+  code: report.code,
+  message: usage.what + report.messageEnd,
+  // "It takes effect with --backend ..." names no path; every other hint names the field.
+  hint: report.hintEnd === "" ? report.hintStart : report.hintStart + usage.path + report.hintEnd,
+  severity: report.support === "unsupported" ? "error" : "warning",
+  backends: report.backends
+})
 
 /**
  * The errors (unsupported features) and warnings (ignored features) of `spec` for `backend`.
@@ -362,11 +387,11 @@ export const checkUsages = (
 ): { readonly errors: ReadonlyArray<PlanIssue>; readonly warnings: ReadonlyArray<Validation.Issue> } => {
   const errors: Array<PlanIssue> = []
   const warnings: Array<PlanIssue> = []
-  const capabilities = table[backend]
-  for (const usage of found) {
-    const support = capabilities[usage.feature].support
-    if (support === "unsupported") errors.push(issueFor(backend, usage, support))
-    else if (support === "ignored") warnings.push(issueFor(backend, usage, support))
+  const backendReports = reports[backend]
+  for (let i = 0; i < found.length; i++) {
+    const usage = found[i] as Usage
+    const report = backendReports[usage.feature]
+    if (report !== undefined) (report.support === "unsupported" ? errors : warnings).push(issueFor(usage, report))
   }
   return { errors, warnings }
 }

@@ -8,6 +8,7 @@
 import { Estimator, Secret } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import type * as Plan from "../Plan.js"
+import * as record from "./record.js"
 import * as shell from "./shell.js"
 
 /** @internal */
@@ -42,20 +43,60 @@ export const inputValue = (location: InputLocation): string => (location._tag ==
  *
  * @internal
  */
-export const contractVariables = (runId: string, locations: Locations): Plan.Variables => ({
-  [RUN_ID]: runId,
-  [OUTPUT_DIR]: locations.outputDirectory,
-  ...Object.fromEntries(Object.entries(locations.outputs).map(([name, location]) => [outputVariable(name), location])),
-  ...Object.fromEntries(Object.entries(locations.inputs).map(([name, location]) => [inputVariable(name), inputValue(location)]))
-})
+export const contractVariables = (runId: string, locations: Locations): Plan.Variables => {
+  const variables = record.empty<string>()
+  addContractVariables(variables, runId, locations)
+  return variables
+}
+
+const addContractVariables = (variables: Record<string, string>, runId: string, locations: Locations): void => {
+  variables[RUN_ID] = runId
+  variables[OUTPUT_DIR] = locations.outputDirectory
+  const outputs = locations.outputs
+  for (const name in outputs) if (hasOwn.call(outputs, name)) variables[outputVariable(name)] = outputs[name] as string
+  const inputs = locations.inputs
+  for (const name in inputs) if (hasOwn.call(inputs, name)) variables[inputVariable(name)] = inputValue(inputs[name] as InputLocation)
+}
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+const addRedactedSecrets = (variables: Record<string, string>, spec: Estimator.Estimator): void => {
+  const secrets = spec.secretEnvironmentVariables
+  for (const name in secrets) if (hasOwn.call(secrets, name)) record.set(variables, name, Secret.REDACTED)
+}
 
 /**
  * The secret variables of a spec, each shown as `Secret.REDACTED`.
  *
  * @internal
  */
-export const redactedSecrets = (spec: Estimator.Estimator): Plan.Variables =>
-  Object.fromEntries(Object.keys(spec.secretEnvironmentVariables).map((name) => [name, Secret.REDACTED]))
+export const redactedSecrets = (spec: Estimator.Estimator): Plan.Variables => {
+  const variables = record.empty<string>()
+  addRedactedSecrets(variables, spec)
+  return variables
+}
+
+/**
+ * `plain`'s variables, then the spec's secrets (redacted), as one new object.
+ *
+ * @internal
+ */
+export const withRedactedSecrets = (plain: Plan.Variables, spec: Estimator.Estimator): Plan.Variables => {
+  const variables = record.copy(plain)
+  addRedactedSecrets(variables, spec)
+  return variables
+}
+
+/**
+ * `a`'s variables, then `b`'s (which win), as one new object.
+ *
+ * @internal
+ */
+export const merge = (a: Plan.Variables, b: Plan.Variables): Plan.Variables => {
+  const variables = record.copy(a)
+  for (const name in b) if (hasOwn.call(b, name)) record.set(variables, name, b[name] as string)
+  return variables
+}
 
 /**
  * Every variable a process of the job gets from the plan, in this order: the job's plain
@@ -68,7 +109,12 @@ export const jobVariables = (
   plain: Plan.Variables,
   runId: string,
   locations: Locations
-): Plan.Variables => ({ ...plain, ...redactedSecrets(spec), ...contractVariables(runId, locations) })
+): Plan.Variables => {
+  const variables = record.copy(plain)
+  addRedactedSecrets(variables, spec)
+  addContractVariables(variables, runId, locations)
+  return variables
+}
 
 /**
  * The script's arguments with references replaced by their locations.

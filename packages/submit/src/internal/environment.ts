@@ -37,21 +37,75 @@ export const resolve = (
   const effective = FrameworkEnvironment.effectivePackages(spec)
   let environment = resolved.right
   if (effective.baseImage !== undefined) environment = ResolvedEnvironment.withBaseImage(environment, effective.baseImage)
-  if (effective.framework !== undefined) {
-    environment = ResolvedEnvironment.withPackages(environment, effective.condaPackages, effective.pipPackages)
-    environment = withFrameworkPython(environment, spec, effective.framework.condaPackages)
-    const frameworkVariables = Object.fromEntries(
-      Object.entries(effective.framework.environmentVariables).filter(([name]) =>
-        !(name in spec.secretEnvironmentVariables) && !(name in spec.environmentVariables)
-      )
-    )
-    environment = ResolvedEnvironment.withEnvironmentVariables(environment, frameworkVariables)
-  }
+  if (effective.framework !== undefined) environment = withFramework(environment, effective, effective.framework, spec)
+  const environmentVariables = environment.environmentVariables
   return Either.right({
     environment,
-    variables: { ...environment.environmentVariables, ...spec.environmentVariables },
+    // Nothing to merge: the spec's own (readonly) variables.
+    variables: hasKeys(environmentVariables) ? { ...environmentVariables, ...spec.environmentVariables } : spec.environmentVariables,
     warnings: effective.warnings
   })
+}
+
+/**
+ * The environment with the framework's packages, Python pin and variables, in one copy: what
+ * `withPackages`, then the Python pin, then `withEnvironmentVariables` give.
+ */
+const withFramework = (
+  environment: ResolvedEnvironment.ResolvedEnvironment,
+  effective: FrameworkEnvironment.EffectivePackages,
+  framework: FrameworkEnvironment.FrameworkEnvironment,
+  spec: Estimator.Estimator
+): ResolvedEnvironment.ResolvedEnvironment => {
+  const variables = frameworkVariables(framework.environmentVariables, spec)
+  if (environment._tag !== "Image") {
+    return variables === undefined ? environment : ResolvedEnvironment.withEnvironmentVariables(environment, variables)
+  }
+  const python = withFrameworkPython(withPackages(environment.python, effective.condaPackages, effective.pipPackages), spec, framework.condaPackages)
+  return {
+    ...environment,
+    environmentVariables: variables === undefined ? environment.environmentVariables : { ...environment.environmentVariables, ...variables },
+    python
+  }
+}
+
+/** `ResolvedEnvironment.withPackages` for the Python of an image environment. */
+const withPackages = (
+  python: ResolvedEnvironment.Python,
+  condaPackages: ReadonlyArray<string>,
+  pipPackages: ReadonlyArray<string>
+): ResolvedEnvironment.Python => {
+  switch (python._tag) {
+    case "UserManaged":
+      return python
+    case "Conda":
+      return ResolvedEnvironment.conda(Conda.addPackages(python.specification, condaPackages, pipPackages))
+    case "Pip":
+      return condaPackages.length > 0
+        ? ResolvedEnvironment.conda(Conda.addPackages(Conda.fromPip(python.packages), condaPackages, pipPackages))
+        : ResolvedEnvironment.pip(Conda.mergePip(python.packages, pipPackages))
+  }
+}
+
+/** The framework's variables that the spec sets neither as a plain nor as a secret variable (`undefined`: none). */
+const frameworkVariables = (
+  variables: { readonly [name: string]: string },
+  spec: Estimator.Estimator
+): { readonly [name: string]: string } | undefined => {
+  let kept: { [name: string]: string } | undefined
+  for (const name of Object.keys(variables)) {
+    if (name in spec.secretEnvironmentVariables || name in spec.environmentVariables) continue
+    kept ??= {}
+    // defineProperty: a plain assignment to `__proto__` would not make a key.
+    if (name === "__proto__") Object.defineProperty(kept, name, { value: variables[name], writable: true, enumerable: true, configurable: true })
+    else kept[name] = variables[name] as string
+  }
+  return kept
+}
+
+const hasKeys = (record: object): boolean => {
+  for (const _ in record) return true
+  return false
 }
 
 /**
@@ -59,13 +113,20 @@ export const resolve = (
  * a Python the user pinned or a conda file's.
  */
 const withFrameworkPython = (
-  environment: ResolvedEnvironment.ResolvedEnvironment,
+  python: ResolvedEnvironment.Python,
   spec: Estimator.Estimator,
   frameworkConda: ReadonlyArray<string>
-): ResolvedEnvironment.ResolvedEnvironment => {
-  const pin = frameworkConda.map(Conda.pythonPin).find((version) => version !== undefined)
-  const userPinned = spec.environment.condaFile !== undefined ||
-    spec.environment.condaPackages.some((dependency) => Conda.pythonPin(dependency) !== undefined)
-  if (pin === undefined || userPinned || environment._tag !== "Image" || environment.python._tag !== "Conda") return environment
-  return ResolvedEnvironment.withPython(environment, ResolvedEnvironment.conda({ ...environment.python.specification, python: pin }))
+): ResolvedEnvironment.Python => {
+  if (python._tag !== "Conda" || spec.environment.condaFile !== undefined) return python
+  const pin = firstPythonPin(frameworkConda)
+  if (pin === undefined || firstPythonPin(spec.environment.condaPackages) !== undefined) return python
+  return ResolvedEnvironment.conda({ ...python.specification, python: pin })
+}
+
+const firstPythonPin = (dependencies: ReadonlyArray<string>): string | undefined => {
+  for (let i = 0; i < dependencies.length; i++) {
+    const pin = Conda.pythonPin(dependencies[i] as string)
+    if (pin !== undefined) return pin
+  }
+  return undefined
 }

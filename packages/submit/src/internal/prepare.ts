@@ -12,12 +12,13 @@ import { FileSystem } from "@effect/platform"
 import type { Error as PlatformError } from "@effect/platform"
 import { Cause, Effect, Either, Exit } from "effect"
 import * as path from "node:path"
-import { createHash } from "node:crypto"
 import * as Backend from "../Backend.js"
 import type * as Plan from "../Plan.js"
 import * as PlanError from "../PlanError.js"
 import * as capabilities from "./capabilities.js"
 import * as jobEnvironment from "./environment.js"
+import * as paths from "./paths.js"
+import * as record from "./record.js"
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/
 
@@ -45,8 +46,7 @@ const DEFAULT_RUNS_DIRECTORY = path.join(".estimator", "runs")
  *
  * @internal
  */
-export const specHash = (spec: Estimator.Estimator): string =>
-  createHash("sha256").update(Hash.canonicalJson(spec as unknown as Hash.Json)).digest("hex")
+export const specHash = (spec: Estimator.Estimator): string => Hash.canonicalHash(spec as unknown as Hash.Json)
 
 const describeError = (cause: unknown): string =>
   typeof cause === "object" && cause !== null && "message" in cause ? String((cause as { message: unknown }).message) : String(cause)
@@ -136,12 +136,20 @@ const MALFORMED_HINT = "Fix the value at this path (see the spec's JSON Schema: 
 export const prepareAny = (
   input: Estimator.Estimator,
   context: Backend.PlanContext
-): Effect.Effect<Plan.Prepared, Refusal, FileSystem.FileSystem> => Effect.suspend(() => prepareNow(input, context))
+): Effect.Effect<Plan.Prepared, Refusal, FileSystem.FileSystem> => Effect.flatMap(FileSystem.FileSystem, (fs) => prepareWith(fs, input, context))
 
-const prepareNow = (
+/**
+ * {@link prepareAny} with the file system at hand: an `Exit` when the file system and the run id
+ * answer at once (an in-memory file system does), so that planning many specs costs no more
+ * than the work itself.
+ *
+ * @internal
+ */
+export const prepareWith = (
+  fs: FileSystem.FileSystem,
   input: Estimator.Estimator,
   context: Backend.PlanContext
-): Effect.Effect<Plan.Prepared, Refusal, FileSystem.FileSystem> => {
+): Effect.Effect<Plan.Prepared, Refusal> => {
   const decoded = Estimator.decode(input)
   if (decoded._tag === "Left") {
     return Effect.fail({
@@ -165,7 +173,7 @@ const prepareNow = (
         warnings
       })
     }
-    return Effect.flatMap(FileSystem.FileSystem, (fs) => readSpec(fs, spec, runId.value, warnings, context))
+    return readSpec(fs, spec, runId.value, warnings, context)
   })
 }
 
@@ -177,27 +185,27 @@ const readSpec = (
   warnings: Array<Validation.Issue>,
   context: Backend.PlanContext
 ): Effect.Effect<Plan.Prepared, Refusal> => {
-  const baseDirectory = path.resolve(context.baseDirectory)
-  const sourceDirectory = path.resolve(baseDirectory, spec.sourceDirectory)
-  const runsDirectory = path.resolve(baseDirectory, context.runsDirectory ?? DEFAULT_RUNS_DIRECTORY)
-  const runDirectory = path.join(runsDirectory, runId)
+  const baseDirectory = paths.absolute(context.baseDirectory)
+  const sourceDirectory = paths.resolve(baseDirectory, spec.sourceDirectory)
+  const runsDirectory = paths.resolve(baseDirectory, context.runsDirectory ?? DEFAULT_RUNS_DIRECTORY)
+  const runDirectory = paths.join(runsDirectory, runId)
   const environmentFiles: Array<readonly [fieldPath: string, relative: string, target: string]> = []
   const condaFile = spec.environment.condaFile
   const requirementsFile = spec.environment.pipRequirementsFile
-  if (condaFile !== undefined) environmentFiles.push(["environment.condaFile", condaFile, path.resolve(sourceDirectory, condaFile)])
-  if (requirementsFile !== undefined) environmentFiles.push(["environment.pipRequirementsFile", requirementsFile, path.resolve(sourceDirectory, requirementsFile)])
+  if (condaFile !== undefined) environmentFiles.push(["environment.condaFile", condaFile, paths.resolve(sourceDirectory, condaFile)])
+  if (requirementsFile !== undefined) environmentFiles.push(["environment.pipRequirementsFile", requirementsFile, paths.resolve(sourceDirectory, requirementsFile)])
   const localPaths: Array<readonly [name: string, input: Data.Input & { readonly _tag: "Data" }, target: string]> = []
   const inputs = Estimator.effectiveInputs(spec)
   for (const name in inputs) {
     const dataInput = inputs[name] as Data.Input
     if (dataInput._tag !== "Data" || dataInput.source._tag !== "LocalPath") continue
-    localPaths.push([name, dataInput, path.resolve(baseDirectory, dataInput.source.path)])
+    localPaths.push([name, dataInput, paths.resolve(baseDirectory, dataInput.source.path)])
   }
 
   return performReads(fs, [{ _tag: "stat", path: sourceDirectory }], (sourceExits) => {
     const source = kindOfInfo(sourceExits[0] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
     if (Cause.isCause(source)) return Effect.failCause(source)
-    const script = source === "directory" && spec.entryScript !== undefined ? path.resolve(sourceDirectory, spec.entryScript) : undefined
+    const script = source === "directory" && spec.entryScript !== undefined ? paths.resolve(sourceDirectory, spec.entryScript) : undefined
     const reads: Array<Read> = []
     if (script !== undefined) reads.push({ _tag: "stat", path: script })
     for (const [, , target] of environmentFiles) reads.push({ _tag: "read", path: target })
@@ -222,7 +230,7 @@ const readSpec = (
         }
       }
 
-      const files: Record<string, string> = {}
+      const files = record.empty<string>()
       for (const [fieldPath, relative, target] of environmentFiles) {
         const text = exits[next++] as Exit.Exit<string, PlatformError.PlatformError>
         if (Exit.isSuccess(text)) {
@@ -235,7 +243,7 @@ const readSpec = (
         if (!(failure.left._tag === "SystemError" && failure.left.reason === "NotFound")) unreadable(fieldPath, target, describeError(failure.left))
       }
 
-      const localInputs: Record<string, Plan.LocalInput> = {}
+      const localInputs = record.empty<Plan.LocalInput>()
       for (const [name, dataInput, target] of localPaths) {
         const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
         if (Cause.isCause(kind)) return Effect.failCause(kind)
@@ -261,21 +269,38 @@ const readSpec = (
 
       // The hash is computed on first read: a plan the backend refuses never needs it.
       let hash: string | undefined
-      const prepared: Plan.Prepared = {
-        spec,
-        runId,
-        get specHash() {
-          return hash ??= specHash(spec)
-        },
-        baseDirectory,
-        sourceDirectory,
-        runDirectory,
-        files,
-        localInputs,
-        ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
-        warnings
-      }
-      if (Either.isRight(environment)) memoOf(prepared).withoutDefaults = environment.right
+      const memo: Memo = Either.isRight(environment) ? { owner: undefined, withoutDefaults: environment.right } : { owner: undefined }
+      const prepared: Plan.Prepared & Memoized = context.workspace === undefined
+        ? {
+          spec,
+          runId,
+          get specHash() {
+            return hash ??= specHash(spec)
+          },
+          baseDirectory,
+          sourceDirectory,
+          runDirectory,
+          files,
+          localInputs,
+          warnings,
+          [MEMO]: memo
+        }
+        : {
+          spec,
+          runId,
+          get specHash() {
+            return hash ??= specHash(spec)
+          },
+          baseDirectory,
+          sourceDirectory,
+          runDirectory,
+          files,
+          localInputs,
+          workspace: context.workspace,
+          warnings,
+          [MEMO]: memo
+        }
+      memo.owner = prepared
       return Effect.succeed(prepared)
     })
   })
@@ -296,21 +321,41 @@ export const prepare = (
 
 /**
  * What compiling a prepared spec for several backends would otherwise compute again: its two
- * resolved environments and its feature usages. Kept beside the prepared value (never on the
- * spec), so it lives exactly as long as the preparation.
+ * resolved environments, its feature usages and its run information. Kept beside the prepared
+ * value (never on the spec), so it lives exactly as long as the preparation.
+ *
+ * @internal
  */
-interface Memo {
+export interface Memo {
+  /** The prepared spec this memo was made for (a copy of it gets its own). */
+  owner: Plan.Prepared | undefined
   withoutDefaults?: jobEnvironment.JobEnvironment
   withDefaults?: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
   usages?: ReadonlyArray<capabilities.Usage>
+  runInfo?: Plan.RunInfo
 }
 
+/** Where `prepare` keeps the memo: on the prepared value itself (a symbol key, so never printed). */
+const MEMO: unique symbol = Symbol.for("@estimator/submit/Prepared/memo")
+
+interface Memoized {
+  readonly [MEMO]?: Memo
+}
+
+/** The memos of prepared values made elsewhere (by hand, or copied from one `prepare` made). */
 const memos = new WeakMap<Plan.Prepared, Memo>()
 
-const memoOf = (prepared: Plan.Prepared): Memo => {
+/**
+ * The memo of a prepared spec (one look-up: pass it on to every step that compiles it).
+ *
+ * @internal
+ */
+export const memoOf = (prepared: Plan.Prepared): Memo => {
+  const own = (prepared as Memoized)[MEMO]
+  if (own !== undefined && own.owner === prepared) return own
   let memo = memos.get(prepared)
   if (memo === undefined) {
-    memo = {}
+    memo = { owner: prepared }
     memos.set(prepared, memo)
   }
   return memo
@@ -324,12 +369,12 @@ const memoOf = (prepared: Plan.Prepared): Memo => {
  */
 export const checkCapabilities = (
   backend: Backend.BackendName,
-  prepared: Plan.Prepared
+  prepared: Plan.Prepared,
+  memo: Memo = memoOf(prepared)
 ): Either.Either<ReadonlyArray<Validation.Issue>, PlanError.PlanError> => {
-  const memo = memoOf(prepared)
   const result = capabilities.checkUsages(backend, memo.usages ??= capabilities.usages(prepared.spec))
   return result.errors.length > 0
-    ? Either.left(new PlanError.Unsupported({ backend, issues: result.errors, warnings: [...prepared.warnings, ...result.warnings] }))
+    ? Either.left(new PlanError.Unsupported({ backend, issues: result.errors, warnings: concat(prepared.warnings, result.warnings) }))
     : Either.right(result.warnings)
 }
 
@@ -341,9 +386,9 @@ export const checkCapabilities = (
 export const environmentOf = (
   backend: Backend.BackendName,
   prepared: Plan.Prepared,
-  options: { readonly azuremlDefaults: boolean }
+  options: { readonly azuremlDefaults: boolean },
+  memo: Memo = memoOf(prepared)
 ): Either.Either<jobEnvironment.JobEnvironment, PlanError.PlanError> => {
-  const memo = memoOf(prepared)
   let resolved: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
   if (options.azuremlDefaults) {
     resolved = memo.withDefaults ??= jobEnvironment.resolve(prepared.spec, prepared.files, { azuremlDefaults: true, validated: true })
@@ -357,6 +402,17 @@ export const environmentOf = (
     resolved,
     (issues) => new PlanError.InvalidSpec({ backend, issues: issues.map((issue) => PlanError.fromIssue(issue)), warnings: prepared.warnings })
   )
+}
+
+/**
+ * The lists one after the other, as one new array.
+ *
+ * @internal
+ */
+export const concat = <A>(...lists: ReadonlyArray<ReadonlyArray<A>>): Array<A> => {
+  const out: Array<A> = []
+  for (const list of lists) for (let i = 0; i < list.length; i++) out.push(list[i] as A)
+  return out
 }
 
 /**
@@ -377,18 +433,19 @@ export const launchError = (
   })
 
 /**
- * The `RunInfo` of a prepared spec.
+ * The `RunInfo` of a prepared spec: one value, shared by every plan compiled from it.
  *
  * @internal
  */
-export const runInfo = (prepared: Plan.Prepared): Plan.RunInfo => ({
-  runId: prepared.runId,
-  // Read when used (a run record, a label): printing a plan never needs it.
-  get specHash() {
-    return prepared.specHash
-  },
-  spec: prepared.spec,
-  sourceDirectory: prepared.sourceDirectory,
-  runDirectory: prepared.runDirectory,
-  secrets: prepared.spec.secretEnvironmentVariables
-})
+export const runInfo = (prepared: Plan.Prepared, memo: Memo = memoOf(prepared)): Plan.RunInfo =>
+  memo.runInfo ??= {
+    runId: prepared.runId,
+    // Read when used (a run record, a label): printing a plan never needs it.
+    get specHash() {
+      return prepared.specHash
+    },
+    spec: prepared.spec,
+    sourceDirectory: prepared.sourceDirectory,
+    runDirectory: prepared.runDirectory,
+    secrets: prepared.spec.secretEnvironmentVariables
+  }
