@@ -41,6 +41,8 @@ const warning = (path: string, code: string, message: string, hint: string): Val
 
 const DEFAULT_RUNS_DIRECTORY = path.join(".estimator", "runs")
 
+const hasOwn = Object.prototype.hasOwnProperty
+
 /**
  * SHA-256 of the spec's canonical JSON (keys sorted): the same for the same spec whatever the key order.
  *
@@ -75,35 +77,20 @@ export const andThenExit = <A, E, B, E2, R>(
   f: (exit: Exit.Exit<A, E>) => Effect.Effect<B, E2, R>
 ): Effect.Effect<B, E2, R> => (Exit.isExit(effect) ? f(effect as Exit.Exit<A, E>) : Effect.flatMap(Effect.exit(effect), f))
 
-/** One read of the file system. */
-type Read =
-  | { readonly _tag: "stat"; readonly path: string }
-  | { readonly _tag: "read"; readonly path: string }
-
 type ReadExit = Exit.Exit<FileSystem.File.Info | string, PlatformError.PlatformError>
 
-/** Performs `reads` in order, then `done` with their exits. */
-const performReads = <B, E>(
-  fs: FileSystem.FileSystem,
-  reads: ReadonlyArray<Read>,
+/**
+ * `done` with the exits of `reads`, run in order: at once when every read is already complete
+ * (an in-memory file system answers so), else one after the other.
+ */
+const afterReads = <B, E>(
+  reads: ReadonlyArray<Effect.Effect<FileSystem.File.Info | string, PlatformError.PlatformError>>,
   done: (exits: ReadonlyArray<ReadExit>) => Effect.Effect<B, E>
 ): Effect.Effect<B, E> => {
-  const exits: Array<ReadExit> = []
-  const from = (index: number): Effect.Effect<B, E> => {
-    for (let i = index; i < reads.length; i++) {
-      const read = reads[i] as Read
-      const effect: Effect.Effect<FileSystem.File.Info | string, PlatformError.PlatformError> = read._tag === "stat" ? fs.stat(read.path) : fs.readFileString(read.path)
-      if (!Exit.isExit(effect)) {
-        return Effect.flatMap(Effect.exit(effect), (exit) => {
-          exits.push(exit)
-          return from(i + 1)
-        })
-      }
-      exits.push(effect as ReadExit)
-    }
-    return done(exits)
+  for (let i = 0; i < reads.length; i++) {
+    if (!Exit.isExit(reads[i])) return Effect.flatMap(Effect.forEach(reads, (read) => Effect.exit(read)), done)
   }
-  return from(0)
+  return done(reads as ReadonlyArray<ReadExit>)
 }
 
 /**
@@ -189,39 +176,44 @@ const readSpec = (
   const sourceDirectory = paths.resolve(baseDirectory, spec.sourceDirectory)
   const runsDirectory = paths.resolve(baseDirectory, context.runsDirectory ?? DEFAULT_RUNS_DIRECTORY)
   const runDirectory = paths.join(runsDirectory, runId)
-  const environmentFiles: Array<readonly [fieldPath: string, relative: string, target: string]> = []
   const condaFile = spec.environment.condaFile
   const requirementsFile = spec.environment.pipRequirementsFile
-  if (condaFile !== undefined) environmentFiles.push(["environment.condaFile", condaFile, paths.resolve(sourceDirectory, condaFile)])
-  if (requirementsFile !== undefined) environmentFiles.push(["environment.pipRequirementsFile", requirementsFile, paths.resolve(sourceDirectory, requirementsFile)])
-  const localPaths: Array<readonly [name: string, input: Data.Input & { readonly _tag: "Data" }, target: string]> = []
+  const script = spec.entryScript === undefined ? undefined : paths.resolve(sourceDirectory, spec.entryScript)
+  const condaTarget = condaFile === undefined ? undefined : paths.resolve(sourceDirectory, condaFile)
+  const requirementsTarget = requirementsFile === undefined ? undefined : paths.resolve(sourceDirectory, requirementsFile)
+  const localNames: Array<string> = []
+  const localTargets: Array<string> = []
   const inputs = Estimator.effectiveInputs(spec)
   for (const name in inputs) {
+    if (!hasOwn.call(inputs, name)) continue
     const dataInput = inputs[name] as Data.Input
     if (dataInput._tag !== "Data" || dataInput.source._tag !== "LocalPath") continue
-    localPaths.push([name, dataInput, paths.resolve(baseDirectory, dataInput.source.path)])
+    localNames.push(name)
+    localTargets.push(paths.resolve(baseDirectory, dataInput.source.path))
   }
+  // Every read is asked for up front (the script's too, used only when the source directory is one).
+  const reads: Array<Effect.Effect<FileSystem.File.Info | string, PlatformError.PlatformError>> = [fs.stat(sourceDirectory)]
+  if (script !== undefined) reads.push(fs.stat(script))
+  if (condaTarget !== undefined) reads.push(fs.readFileString(condaTarget))
+  if (requirementsTarget !== undefined) reads.push(fs.readFileString(requirementsTarget))
+  for (const target of localTargets) reads.push(fs.stat(target))
 
-  return performReads(fs, [{ _tag: "stat", path: sourceDirectory }], (sourceExits) => {
-    const source = kindOfInfo(sourceExits[0] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+  return afterReads(reads, (exits) => {
+    const source = kindOfInfo(exits[0] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
     if (Cause.isCause(source)) return Effect.failCause(source)
-    const script = source === "directory" && spec.entryScript !== undefined ? paths.resolve(sourceDirectory, spec.entryScript) : undefined
-    const reads: Array<Read> = []
-    if (script !== undefined) reads.push({ _tag: "stat", path: script })
-    for (const [, , target] of environmentFiles) reads.push({ _tag: "read", path: target })
-    for (const [, , target] of localPaths) reads.push({ _tag: "stat", path: target })
-
-    return performReads(fs, reads, (exits) => {
-      const issues: Array<PlanError.PlanIssue> = []
-      const unreadable = (fieldPath: string, target: string, reason: string) =>
-        issues.push(error(fieldPath, "file-unreadable", `${target} cannot be read: ${reason}.`, "Check that the path exists and is readable."))
-      let next = 0
-      if (source === "missing" || source === "file") {
-        issues.push(error("sourceDirectory", "source-directory-missing", `The source directory ${sourceDirectory} ${source === "file" ? "is a file, not a directory" : "does not exist"}.`, `Create it, or fix sourceDirectory (it is relative to ${baseDirectory}).`))
-      } else if (typeof source === "object") {
-        unreadable("sourceDirectory", sourceDirectory, source.unreadable)
-      } else if (script !== undefined) {
-        const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+    const issues: Array<PlanError.PlanIssue> = []
+    const unreadable = (fieldPath: string, target: string, reason: string) =>
+      issues.push(error(fieldPath, "file-unreadable", `${target} cannot be read: ${reason}.`, "Check that the path exists and is readable."))
+    let next = 1
+    if (source === "missing" || source === "file") {
+      issues.push(error("sourceDirectory", "source-directory-missing", `The source directory ${sourceDirectory} ${source === "file" ? "is a file, not a directory" : "does not exist"}.`, `Create it, or fix sourceDirectory (it is relative to ${baseDirectory}).`))
+    } else if (typeof source === "object") {
+      unreadable("sourceDirectory", sourceDirectory, source.unreadable)
+    }
+    if (script !== undefined) {
+      const read = exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>
+      if (source === "directory") {
+        const kind = kindOfInfo(read)
         if (Cause.isCause(kind)) return Effect.failCause(kind)
         if (kind === "missing" || kind === "directory") {
           issues.push(error("entryScript", "entry-script-missing", `The entry script ${script} ${kind === "directory" ? "is a directory" : "does not exist"}.`, `Create it, or fix entryScript (it is relative to the source directory ${sourceDirectory}).`))
@@ -229,80 +221,76 @@ const readSpec = (
           unreadable("entryScript", script, kind.unreadable)
         }
       }
+    }
 
-      const files = record.empty<string>()
-      for (const [fieldPath, relative, target] of environmentFiles) {
-        const text = exits[next++] as Exit.Exit<string, PlatformError.PlatformError>
-        if (Exit.isSuccess(text)) {
-          files[relative] = text.value
-          continue
-        }
-        const failure = Cause.failureOrCause(text.cause)
-        if (Either.isRight(failure)) return Effect.failCause(failure.right as Cause.Cause<never>)
-        // A missing file is reported by the environment resolution below, with v1's message.
-        if (!(failure.left._tag === "SystemError" && failure.left.reason === "NotFound")) unreadable(fieldPath, target, describeError(failure.left))
+    const files = record.empty<string>()
+    const readFile = (fieldPath: string, relative: string, target: string): Cause.Cause<never> | undefined => {
+      const text = exits[next++] as Exit.Exit<string, PlatformError.PlatformError>
+      if (Exit.isSuccess(text)) {
+        files[relative] = text.value
+        return undefined
       }
+      const failure = Cause.failureOrCause(text.cause)
+      if (Either.isRight(failure)) return failure.right as Cause.Cause<never>
+      // A missing file is reported by the environment resolution below, with v1's message.
+      if (!(failure.left._tag === "SystemError" && failure.left.reason === "NotFound")) unreadable(fieldPath, target, describeError(failure.left))
+      return undefined
+    }
+    if (condaTarget !== undefined) {
+      const defect = readFile("environment.condaFile", condaFile as string, condaTarget)
+      if (defect !== undefined) return Effect.failCause(defect)
+    }
+    if (requirementsTarget !== undefined) {
+      const defect = readFile("environment.pipRequirementsFile", requirementsFile as string, requirementsTarget)
+      if (defect !== undefined) return Effect.failCause(defect)
+    }
 
-      const localInputs = record.empty<Plan.LocalInput>()
-      for (const [name, dataInput, target] of localPaths) {
-        const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
-        if (Cause.isCause(kind)) return Effect.failCause(kind)
-        if (typeof kind === "object") {
-          unreadable(`inputs.${name}.source.path`, target, kind.unreadable)
-          continue
-        }
-        localInputs[name] = { path: target, kind }
-        if (kind === "missing") {
-          if (dataInput.optional === true) {
-            warnings.push(warning(`inputs.${name}.source.path`, "local-input-missing", `The optional input "${name}" (${target}) does not exist.`, "Create it, or remove the input."))
-          } else {
-            issues.push(error(`inputs.${name}.source.path`, "local-input-missing", `The input "${name}" reads ${target}, which does not exist.`, `Create it, or fix the path (relative paths start at ${baseDirectory}).`))
-          }
-        } else if (kind === "directory" && dataInput.type === "uri_file") {
-          issues.push(error(`inputs.${name}.type`, "local-input-not-a-file", `The input "${name}" is a uri_file but ${target} is a directory.`, "Point it at a file, or make it a uri_folder input."))
-        }
+    const localInputs = record.empty<Plan.LocalInput>()
+    for (let i = 0; i < localNames.length; i++) {
+      const name = localNames[i] as string
+      const target = localTargets[i] as string
+      const kind = kindOfInfo(exits[next++] as Exit.Exit<FileSystem.File.Info, PlatformError.PlatformError>)
+      if (Cause.isCause(kind)) return Effect.failCause(kind)
+      if (typeof kind === "object") {
+        unreadable(`inputs.${name}.source.path`, target, kind.unreadable)
+        continue
       }
-
-      const environment = jobEnvironment.resolve(spec, files, { azuremlDefaults: false, validated: true })
-      if (Either.isLeft(environment)) for (const issue of environment.left) issues.push(PlanError.fromIssue(issue))
-      if (issues.length > 0) return Effect.fail({ issues, warnings })
-
-      // The hash is computed on first read: a plan the backend refuses never needs it.
-      let hash: string | undefined
-      const memo: Memo = Either.isRight(environment) ? { owner: undefined, withoutDefaults: environment.right } : { owner: undefined }
-      const prepared: Plan.Prepared & Memoized = context.workspace === undefined
-        ? {
-          spec,
-          runId,
-          get specHash() {
-            return hash ??= specHash(spec)
-          },
-          baseDirectory,
-          sourceDirectory,
-          runDirectory,
-          files,
-          localInputs,
-          warnings,
-          [MEMO]: memo
+      localInputs[name] = { path: target, kind }
+      if (kind === "missing") {
+        if ((inputs[name] as Data.Input & { readonly _tag: "Data" }).optional === true) {
+          warnings.push(warning(`inputs.${name}.source.path`, "local-input-missing", `The optional input "${name}" (${target}) does not exist.`, "Create it, or remove the input."))
+        } else {
+          issues.push(error(`inputs.${name}.source.path`, "local-input-missing", `The input "${name}" reads ${target}, which does not exist.`, `Create it, or fix the path (relative paths start at ${baseDirectory}).`))
         }
-        : {
-          spec,
-          runId,
-          get specHash() {
-            return hash ??= specHash(spec)
-          },
-          baseDirectory,
-          sourceDirectory,
-          runDirectory,
-          files,
-          localInputs,
-          workspace: context.workspace,
-          warnings,
-          [MEMO]: memo
-        }
-      memo.owner = prepared
-      return Effect.succeed(prepared)
-    })
+      } else if (kind === "directory" && (inputs[name] as Data.Input & { readonly _tag: "Data" }).type === "uri_file") {
+        issues.push(error(`inputs.${name}.type`, "local-input-not-a-file", `The input "${name}" is a uri_file but ${target} is a directory.`, "Point it at a file, or make it a uri_folder input."))
+      }
+    }
+
+    const environment = jobEnvironment.resolve(spec, files, { azuremlDefaults: false, validated: true })
+    if (Either.isLeft(environment)) for (const issue of environment.left) issues.push(PlanError.fromIssue(issue))
+    if (issues.length > 0) return Effect.fail({ issues, warnings })
+
+    // The hash is computed on first read: a plan the backend refuses never needs it.
+    let hash: string | undefined
+    const memo: Memo = Either.isRight(environment) ? { owner: undefined, withoutDefaults: environment.right } : { owner: undefined }
+    const prepared: Plan.Prepared & Memoized = {
+      spec,
+      runId,
+      get specHash() {
+        return hash ??= specHash(spec)
+      },
+      baseDirectory,
+      sourceDirectory,
+      runDirectory,
+      files,
+      localInputs,
+      ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
+      warnings,
+      [MEMO]: memo
+    }
+    memo.owner = prepared
+    return Effect.succeed(prepared)
   })
 }
 
