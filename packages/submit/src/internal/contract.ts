@@ -38,17 +38,7 @@ export type InputLocation = { readonly _tag: "Path"; readonly path: string } | {
 /** @internal */
 export const inputValue = (location: InputLocation): string => (location._tag === "Path" ? location.path : location.value)
 
-/**
- * The `ESTIMATOR_*` variables of a run.
- *
- * @internal
- */
-export const contractVariables = (runId: string, locations: Locations): Plan.Variables => {
-  const variables = record.empty<string>()
-  addContractVariables(variables, runId, locations)
-  return variables
-}
-
+/** Adds the `ESTIMATOR_*` variables of a run. */
 const addContractVariables = (variables: Record<string, string>, runId: string, locations: Locations): void => {
   variables[RUN_ID] = runId
   variables[OUTPUT_DIR] = locations.outputDirectory
@@ -60,20 +50,10 @@ const addContractVariables = (variables: Record<string, string>, runId: string, 
 
 const hasOwn = Object.prototype.hasOwnProperty
 
+/** Adds the secret variables of a spec, each shown as `Secret.REDACTED`. */
 const addRedactedSecrets = (variables: Record<string, string>, spec: Estimator.Estimator): void => {
   const secrets = spec.secretEnvironmentVariables
   for (const name in secrets) if (hasOwn.call(secrets, name)) record.set(variables, name, Secret.REDACTED)
-}
-
-/**
- * The secret variables of a spec, each shown as `Secret.REDACTED`.
- *
- * @internal
- */
-export const redactedSecrets = (spec: Estimator.Estimator): Plan.Variables => {
-  const variables = record.empty<string>()
-  addRedactedSecrets(variables, spec)
-  return variables
 }
 
 /**
