@@ -287,18 +287,29 @@ export const withPackages: {
   (self: ResolvedEnvironment, conda: ReadonlyArray<string>, pip: ReadonlyArray<string>): ResolvedEnvironment
 } = dual(3, (self: ResolvedEnvironment, condaPackages: ReadonlyArray<string>, pipPackages: ReadonlyArray<string>): ResolvedEnvironment => {
   if (self._tag !== "Image") return self
-  const python = self.python
+  const python = pythonWithPackages(self.python, condaPackages, pipPackages)
+  return python === self.python ? self : { ...self, python }
+})
+
+/**
+ * {@link withPackages} for the Python of an image environment: a user-managed Python is left as
+ * it is, a pip list with conda packages to add becomes a conda specification.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const pythonWithPackages = (python: Python, condaPackages: ReadonlyArray<string>, pipPackages: ReadonlyArray<string>): Python => {
   switch (python._tag) {
     case "UserManaged":
-      return self
+      return python
     case "Conda":
-      return { ...self, python: conda(Conda.addPackages(python.specification, condaPackages, pipPackages)) }
+      return conda(Conda.addPackages(python.specification, condaPackages, pipPackages))
     case "Pip":
       return condaPackages.length > 0
-        ? { ...self, python: conda(Conda.addPackages(Conda.fromPip(python.packages), condaPackages, pipPackages)) }
-        : { ...self, python: pip(Conda.mergePip(python.packages, pipPackages)) }
+        ? conda(Conda.addPackages(Conda.fromPip(python.packages), condaPackages, pipPackages))
+        : pip(Conda.mergePip(python.packages, pipPackages))
   }
-})
+}
 
 /**
  * Add variables that the environment sets in every process of the job (later values win).

@@ -166,6 +166,19 @@ describe("ResolvedEnvironment combinators", () => {
     expect(ResolvedEnvironment.withPackages(registered, ["a"], ["b"])).toEqual(registered)
   })
 
+  it("pythonWithPackages is withPackages on the Python alone", () => {
+    const pipImage = ResolvedEnvironment.image({ baseImage: "a", python: ResolvedEnvironment.pip(["numpy<2"]) })
+    const managed = ResolvedEnvironment.withPython(image, ResolvedEnvironment.userManaged)
+    for (const environment of [image, pipImage, managed]) {
+      for (const [condaPackages, pipPackages] of [[[], ["scipy"]], [["mpi4py"], []], [["mpi4py"], ["torch==1.6.0"]]] as const) {
+        const whole = ResolvedEnvironment.withPackages(environment, condaPackages, pipPackages)
+        if (environment._tag !== "Image" || whole._tag !== "Image") throw new Error("an image environment stays one")
+        expect(ResolvedEnvironment.pythonWithPackages(environment.python, condaPackages, pipPackages)).toEqual(whole.python)
+      }
+    }
+    expect(ResolvedEnvironment.pythonWithPackages(ResolvedEnvironment.userManaged, ["a"], ["b"])).toBe(ResolvedEnvironment.userManaged)
+  })
+
   it("withEnvironmentVariables merges, later values winning", () => {
     const once = ResolvedEnvironment.withEnvironmentVariables(image, { NCCL_TREE_THRESHOLD: "0", A: "1" })
     expect(ResolvedEnvironment.withEnvironmentVariables(once, { A: "2" }).environmentVariables).toEqual({ NCCL_TREE_THRESHOLD: "0", A: "2" })

@@ -11,6 +11,7 @@ import { Conda, ResolvedEnvironment } from "@estimator/env"
 import * as FrameworkEnvironment from "@estimator/frameworks/FrameworkEnvironment"
 import { Either } from "effect"
 import type * as Plan from "../Plan.js"
+import * as record from "./record.js"
 
 /** @internal */
 export interface JobEnvironment {
@@ -61,29 +62,11 @@ const withFramework = (
   if (environment._tag !== "Image") {
     return variables === undefined ? environment : ResolvedEnvironment.withEnvironmentVariables(environment, variables)
   }
-  const python = withFrameworkPython(withPackages(environment.python, effective.condaPackages, effective.pipPackages), spec, framework.condaPackages)
+  const python = withFrameworkPython(ResolvedEnvironment.pythonWithPackages(environment.python, effective.condaPackages, effective.pipPackages), spec, framework.condaPackages)
   return {
     ...environment,
     environmentVariables: variables === undefined ? environment.environmentVariables : { ...environment.environmentVariables, ...variables },
     python
-  }
-}
-
-/** `ResolvedEnvironment.withPackages` for the Python of an image environment. */
-const withPackages = (
-  python: ResolvedEnvironment.Python,
-  condaPackages: ReadonlyArray<string>,
-  pipPackages: ReadonlyArray<string>
-): ResolvedEnvironment.Python => {
-  switch (python._tag) {
-    case "UserManaged":
-      return python
-    case "Conda":
-      return ResolvedEnvironment.conda(Conda.addPackages(python.specification, condaPackages, pipPackages))
-    case "Pip":
-      return condaPackages.length > 0
-        ? ResolvedEnvironment.conda(Conda.addPackages(Conda.fromPip(python.packages), condaPackages, pipPackages))
-        : ResolvedEnvironment.pip(Conda.mergePip(python.packages, pipPackages))
   }
 }
 
@@ -95,10 +78,7 @@ const frameworkVariables = (
   let kept: { [name: string]: string } | undefined
   for (const name of Object.keys(variables)) {
     if (name in spec.secretEnvironmentVariables || name in spec.environmentVariables) continue
-    kept ??= {}
-    // defineProperty: a plain assignment to `__proto__` would not make a key.
-    if (name === "__proto__") Object.defineProperty(kept, name, { value: variables[name], writable: true, enumerable: true, configurable: true })
-    else kept[name] = variables[name] as string
+    record.set(kept ??= {}, name, variables[name] as string)
   }
   return kept
 }
