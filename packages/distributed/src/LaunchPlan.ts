@@ -370,13 +370,14 @@ const idleNodeIssues = (spec: Estimator.Estimator): ReadonlyArray<Validation.Iss
  * @category validation
  * @since 0.1.0
  */
-export const validate = (spec: Estimator.Estimator, options: LaunchOptions): ReadonlyArray<Validation.Issue> => {
-  const issues: Array<Validation.Issue> = []
-  for (const found of [layoutIssues(spec), hostIssues(spec, options), argvIssues(spec, options), portIssues(spec, options), environmentIssues(spec, options), idleNodeIssues(spec)]) {
-    for (const one of found) issues.push(one)
-  }
-  return issues
-}
+export const validate = (spec: Estimator.Estimator, options: LaunchOptions): ReadonlyArray<Validation.Issue> => [
+  ...layoutIssues(spec),
+  ...hostIssues(spec, options),
+  ...argvIssues(spec, options),
+  ...portIssues(spec, options),
+  ...environmentIssues(spec, options),
+  ...idleNodeIssues(spec)
+]
 
 // -------------------------------------------------------------------------------------
 // compiling

@@ -153,7 +153,7 @@ const locations = (prepared: Plan.Prepared): contract.Locations & { readonly sna
   }
   const outputs = record.empty<string>()
   for (const name in prepared.spec.outputs) {
-    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = `${outputDirectory}${path.sep}${name}`
+    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = paths.join(outputDirectory, name)
   }
   return { snapshot: paths.join(prepared.runDirectory, "snapshot"), outputDirectory, outputs, inputs }
 }

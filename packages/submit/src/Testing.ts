@@ -104,22 +104,20 @@ export const fileSystem = (options: FileSystemOptions = {}): Layer.Layer<FileSys
     return undefined
   }
   // A missing path gets the same error every time it is asked for (a value: sharing it is safe).
-  const missing = CoreFunction.memoizeString((key: string) => {
-    const separator = key.indexOf("\u0000")
-    return Effect.fail(notFound(key.slice(0, separator), key.slice(separator + 1)))
-  })
+  const missingFor = (method: string) => CoreFunction.memoizeString((target: string) => Effect.fail(notFound(method, target)))
+  const missing = { stat: missingFor("stat"), readFile: missingFor("readFile"), readFileString: missingFor("readFileString") }
   const directoryInfo = Effect.succeed(info("Directory", 0))
   const emptyFileInfo = Effect.succeed(info("File", 0))
-  const read = (method: string, target: string): Effect.Effect<string, PlatformError.PlatformError> => {
+  const read = (method: "readFile" | "readFileString", target: string): Effect.Effect<string, PlatformError.PlatformError> => {
     const content = files.get(paths.absolute(target))
-    return content === undefined ? missing(`${method}\u0000${target}`) : Effect.succeed(content)
+    return content === undefined ? missing[method](target) : Effect.succeed(content)
   }
   return FileSystem.layerNoop({
     exists: (target) => Effect.succeed(kind(paths.absolute(target)) !== undefined),
     stat: (target) => {
       const absolute = paths.absolute(target)
       const type = kind(absolute)
-      if (type === undefined) return missing(`stat\u0000${target}`)
+      if (type === undefined) return missing.stat(target)
       if (type === "Directory") return directoryInfo
       const content = files.get(absolute)
       return content === undefined || content === "" ? emptyFileInfo : Effect.succeed(info(type, Buffer.byteLength(content)))
