@@ -126,6 +126,42 @@ const runAttached = async (project: Project, planned: Plan.DockerPlan) => {
   return { final, lines }
 }
 
+/**
+ * The real engine behind another socket, except that asking it for a container's output (not
+ * followed) first lets another process finalize the run — for real, `Docker.status` on the real
+ * engine, which keeps the output and removes the container — and then answers what the engine
+ * answers while that removal is under way: 409 "dead or marked for removal". (Seen in CI when
+ * `cancel` and `wait` finalized one run at once; a test cannot time the real window.)
+ */
+const engineRemovingDuringLogs = async (runId: string, options: Docker.Options) => {
+  const socketPath = path.join(scratch, `engine-${randomBytes(4).toString("hex")}.sock`)
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://engine")
+    const follow = url.searchParams.get("follow")
+    if (request.method === "GET" && /\/containers\/[^/]+\/logs$/.test(url.pathname) && follow !== "1" && follow !== "true") {
+      run(Docker.status(runId, options)).then(
+        () => response.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "can not get logs from container which is dead or marked for removal" })),
+        (error: unknown) => response.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ message: String(error) }))
+      )
+      return
+    }
+    const upstream = http.request({ socketPath: defaultSocketPath, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(response)
+    })
+    upstream.on("error", (error) => response.destroy(error))
+    request.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+  return {
+    dockerHost: `unix://${socketPath}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  }
+}
+
 // -------------------------------------------------------------------------------------
 // tests
 // -------------------------------------------------------------------------------------
@@ -304,6 +340,45 @@ describe("Docker.cancel and interruption", () => {
     await interruptWait(canceled, project.options)
     expect(await containersOf(canceled.run.runId)).toEqual([])
     expect(await run(Docker.status(canceled.run.runId, project.options))).toMatchObject({ status: "Canceled", reason: expect.stringContaining("interrupted (Ctrl-C)") })
+  })
+})
+
+describe("two processes finalizing one run at once", () => {
+  const exitedRun = async () => {
+    const project = newProject({ "src/quick.py": "print('done', flush=True)\n" })
+    const planned = await planOf(project, script("quick.py"))
+    const handle = await run(Docker.execute(planned, project.options))
+    expect((await engine<{ StatusCode: number }>("POST", `/containers/${handle.externalId}/wait`)).body).toMatchObject({ StatusCode: 0 })
+    expect(readRun(planned).record.status).toBe("Running")
+    return { project, planned, engine: await engineRemovingDuringLogs(planned.run.runId, project.options) }
+  }
+
+  it("status, answered 409 while the other process removes the container, gives the record the other wrote", async () => {
+    await requireDocker()
+    const { project, planned, engine: racing } = await exitedRun()
+    try {
+      const final = await run(Docker.status(planned.run.runId, { ...project.options, dockerHost: racing.dockerHost }))
+      expect(final).toMatchObject({ status: "Completed", exitCode: 0 })
+      expect(readRun(planned).record).toMatchObject({ status: "Completed", exitCode: 0 })
+      expect(readRun(planned).record.statusHistory.map((entry) => entry.status)).toEqual(["NotStarted", "Preparing", "Running", "Completed"])
+      expect(readRun(planned).log()).toBe("done\n")
+      expect(await containersOf(planned.run.runId)).toEqual([])
+    } finally {
+      await racing.close()
+    }
+  })
+
+  it("logs, answered 409 while the other process removes the container, gives the stored log", async () => {
+    await requireDocker()
+    const { project, planned, engine: racing } = await exitedRun()
+    try {
+      const lines = await run(Stream.runCollect(Docker.logs(planned.run.runId, {}, { ...project.options, dockerHost: racing.dockerHost })))
+      expect([...lines]).toEqual(["done"])
+      expect(readRun(planned).record).toMatchObject({ status: "Completed", exitCode: 0 })
+      expect(await containersOf(planned.run.runId)).toEqual([])
+    } finally {
+      await racing.close()
+    }
   })
 })
 

@@ -395,10 +395,15 @@ const fetchLogs = (engine: client.Engine, id: string, redactor: Redact.Redactor)
     Effect.map((data) => dockerLogs.readAll(Buffer.isBuffer(data) ? data : Buffer.from(String(data)), redactor))
   )
 
+/**
+ * 404: the container is removed; 409: it is not running, or it is dead or being removed (by
+ * another process finalizing the same run, which keeps its output first).
+ */
+const goneOrEnded = (error: RunError): boolean => client.isNotFound(error) || (error._tag === "EngineError" && error.statusCode === 409)
+
 const kill = (engine: client.Engine, id: string) =>
   client.call(engine, "kill the container", () => engine.docker.getContainer(id).kill()).pipe(
-    // 404: already removed; 409: not running.
-    Effect.catchIf((error) => client.isNotFound(error) || (error._tag === "EngineError" && error.statusCode === 409), () => Effect.void)
+    Effect.catchIf(goneOrEnded, () => Effect.void)
   )
 
 const waitExit = (engine: client.Engine, id: string) =>
@@ -409,7 +414,7 @@ const waitExit = (engine: client.Engine, id: string) =>
 
 const removeContainer = (engine: client.Engine, id: string) =>
   client.call(engine, "remove the container", () => engine.docker.getContainer(id).remove({ force: true })).pipe(
-    Effect.catchIf((error) => client.isNotFound(error) || (error._tag === "EngineError" && error.statusCode === 409), () => Effect.void)
+    Effect.catchIf(goneOrEnded, () => Effect.void)
   )
 
 const DISAPPEARED = "The run's container disappeared before its end was recorded (was it removed with docker rm?); its output is lost."
@@ -449,7 +454,8 @@ export const finalize = (
     const redactor = yield* redactorOf(record)
     let collected = false
     if (Either.isRight(redactor)) {
-      const lines = yield* fetchLogs(engine, id, redactor.right).pipe(Effect.catchIf(client.isNotFound, () => Effect.succeed(undefined)))
+      // Gone or going: another process finalized the run at the same time (its record says so).
+      const lines = yield* fetchLogs(engine, id, redactor.right).pipe(Effect.catchIf(goneOrEnded, () => Effect.succeed(undefined)))
       if (lines !== undefined) {
         yield* Effect.forEach(Object.entries(dockerLogs.files(lines)), ([file, text]) => writeText(path.join(store.logsPath(runId), file), text), { discard: true })
         collected = true
@@ -628,7 +634,11 @@ export const logs = (runId: string, settings: Settings, options: { readonly foll
     const redactor = yield* redactorOf(record)
     if (Either.isLeft(redactor)) return Stream.fail(redactor.left)
     if (options.follow !== true) {
-      return Stream.flatMap(Stream.fromEffect(fetchLogs(engine.right, id, redactor.right)), (lines) => Stream.fromIterable(lines.map((line) => line.text)))
+      return Stream.unwrap(fetchLogs(engine.right, id, redactor.right).pipe(
+        Effect.map((lines) => Stream.fromIterable(lines.map((line) => line.text))),
+        // Finalized by another process meanwhile: its output is in the stored log now.
+        Effect.catchIf(goneOrEnded, () => Effect.map(reread(located), (again) => Stream.flatMap(Stream.fromEffect(storedLines(again)), Stream.fromIterable)))
+      ))
     }
     let emitted = 0
     const live = engineLines(engine.right, id, redactor.right).pipe(
