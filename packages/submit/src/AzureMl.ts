@@ -237,7 +237,7 @@ const hasOwn = Object.prototype.hasOwnProperty
 /** The inputs the job gets (a local input that does not exist is left out), in the spec's order. */
 const presentInputs = (prepared: Plan.Prepared): Map<string, Data.Input> => {
   const present = new Map<string, Data.Input>()
-  const inputs = Estimator.effectiveInputs(prepared.spec)
+  const inputs = Estimator.effectiveInputs(internalPrepare.viewOf(prepared))
   for (const name in inputs) {
     if (hasOwn.call(inputs, name) && prepared.localInputs[name]?.kind !== "missing") present.set(name, inputs[name] as Data.Input)
   }
@@ -254,7 +254,7 @@ const presentInputs = (prepared: Plan.Prepared): Map<string, Data.Input> => {
 export const toCommand = (prepared: Plan.Prepared): string => commandWith(prepared, presentInputs(prepared))
 
 const commandWith = (prepared: Plan.Prepared, inputs: ReadonlyMap<string, Data.Input>): string => {
-  const spec = prepared.spec
+  const spec = internalPrepare.viewOf(prepared)
   if (spec.command !== undefined) return spec.command
   let command = ""
   for (const [name, input] of inputs) {
@@ -288,7 +288,7 @@ export const toJobBody = (prepared: Plan.Prepared, references: References, plain
   jobBodyWith(prepared, references, plain, presentInputs(prepared))
 
 const jobBodyWith = (prepared: Plan.Prepared, references: References, plain: Plan.Variables, present: ReadonlyMap<string, Data.Input>): unknown => {
-  const spec = prepared.spec
+  const spec = internalPrepare.viewOf(prepared)
   const workspace = workspacePath(prepared.workspace)
   const compute = spec.compute
   let inputs: Record<string, unknown> | undefined
@@ -497,7 +497,7 @@ const requestsWith = (
 }
 
 const commandWarnings = (prepared: Plan.Prepared, present: ReadonlyMap<string, Data.Input>): ReadonlyArray<Validation.Issue> => {
-  const spec = prepared.spec
+  const spec = internalPrepare.viewOf(prepared)
   if (spec.command === undefined) return []
   const data: Array<string> = []
   for (const [name, input] of present) if (input._tag === "Data") data.push(`inputs.${name}`)

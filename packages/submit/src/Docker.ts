@@ -296,7 +296,8 @@ const hasOwn = Object.prototype.hasOwnProperty
 
 const locations = (prepared: Plan.Prepared): contract.Locations => {
   const inputs = record.empty<contract.InputLocation>()
-  const specInputs = prepared.spec.inputs
+  const spec = internalPrepare.viewOf(prepared)
+  const specInputs = spec.inputs
   for (const name in specInputs) {
     if (!hasOwn.call(specInputs, name)) continue
     const input = specInputs[name] as Data.Input
@@ -310,8 +311,8 @@ const locations = (prepared: Plan.Prepared): contract.Locations => {
     if (local.kind === "file") inputs[name] = { _tag: "Path", path: `${INPUTS_DIRECTORY}/${name}/${path.basename(local.path)}` }
   }
   const outputs = record.empty<string>()
-  for (const name in prepared.spec.outputs) {
-    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = `${OUTPUT_DIRECTORY}/${name}`
+  for (const name in spec.outputs) {
+    if (hasOwn.call(spec.outputs, name)) outputs[name] = `${OUTPUT_DIRECTORY}/${name}`
   }
   return { outputDirectory: OUTPUT_DIRECTORY, outputs, inputs }
 }
@@ -364,7 +365,7 @@ export const toContainerCreate = (
   imageTag: string,
   options: Options = {}
 ): Either.Either<Plan.ContainerCreate, PlanError.PlanError> => {
-  const spec = prepared.spec
+  const spec = internalPrepare.viewOf(prepared)
   const where = locations(prepared)
   const { env, launch } = contract.singleHostLaunch(spec, plain, prepared.runId, where, {
     python: options.python ?? LaunchPlan.DEFAULT_PYTHON,

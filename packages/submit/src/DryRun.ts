@@ -70,8 +70,8 @@ export const compile = (prepared: Plan.Prepared): Either.Either<Plan.DryRunPlan,
     warnings: internalPrepare.concat(prepared.warnings, environment.right.warnings),
     spec: prepared.spec,
     environment: environment.right.environment,
-    environmentVariables: contract.withRedactedSecrets(environment.right.variables, prepared.spec),
-    launch: toLaunch(prepared.spec),
+    environmentVariables: contract.withRedactedSecrets(environment.right.variables, internalPrepare.viewOf(prepared, memo)),
+    launch: toLaunch(internalPrepare.viewOf(prepared, memo)),
     run: internalPrepare.runInfo(prepared, memo)
   })
 }

@@ -139,7 +139,8 @@ const hasOwn = Object.prototype.hasOwnProperty
 const locations = (prepared: Plan.Prepared): contract.Locations & { readonly snapshot: string } => {
   const outputDirectory = paths.join(prepared.runDirectory, "outputs")
   const inputs = record.empty<contract.InputLocation>()
-  const specInputs = prepared.spec.inputs
+  const spec = internalPrepare.viewOf(prepared)
+  const specInputs = spec.inputs
   for (const name in specInputs) {
     if (!hasOwn.call(specInputs, name)) continue
     const input = specInputs[name] as Data.Input
@@ -152,8 +153,8 @@ const locations = (prepared: Plan.Prepared): contract.Locations & { readonly sna
     if (local.kind !== "missing") inputs[name] = { _tag: "Path", path: local.path }
   }
   const outputs = record.empty<string>()
-  for (const name in prepared.spec.outputs) {
-    if (hasOwn.call(prepared.spec.outputs, name)) outputs[name] = paths.join(outputDirectory, name)
+  for (const name in spec.outputs) {
+    if (hasOwn.call(spec.outputs, name)) outputs[name] = paths.join(outputDirectory, name)
   }
   return { snapshot: paths.join(prepared.runDirectory, "snapshot"), outputDirectory, outputs, inputs }
 }
@@ -173,7 +174,7 @@ export const toProcesses = (
   options: Options = {}
 ): Either.Either<ReadonlyArray<Plan.LocalProcess>, PlanError.PlanError> => {
   const where = locations(prepared)
-  const { env, launch } = contract.singleHostLaunch(prepared.spec, plain, prepared.runId, where, {
+  const { env, launch } = contract.singleHostLaunch(internalPrepare.viewOf(prepared), plain, prepared.runId, where, {
     python: options.python ?? LaunchPlan.DEFAULT_PYTHON,
     mpirunFlags: options.mpirunFlags ?? DEFAULT_MPIRUN_FLAGS
   })

@@ -19,6 +19,7 @@ import * as capabilities from "./capabilities.js"
 import * as jobEnvironment from "./environment.js"
 import * as paths from "./paths.js"
 import * as record from "./record.js"
+import * as specView from "./specView.js"
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/
 
@@ -172,18 +173,19 @@ const readSpec = (
   warnings: Array<Validation.Issue>,
   context: Backend.PlanContext
 ): Effect.Effect<Plan.Prepared, Refusal> => {
+  const view = specView.of(spec)
   const baseDirectory = paths.absolute(context.baseDirectory)
-  const sourceDirectory = paths.resolve(baseDirectory, spec.sourceDirectory)
+  const sourceDirectory = paths.resolve(baseDirectory, view.sourceDirectory)
   const runsDirectory = paths.resolve(baseDirectory, context.runsDirectory ?? DEFAULT_RUNS_DIRECTORY)
   const runDirectory = paths.join(runsDirectory, runId)
-  const condaFile = spec.environment.condaFile
-  const requirementsFile = spec.environment.pipRequirementsFile
-  const script = spec.entryScript === undefined ? undefined : paths.resolve(sourceDirectory, spec.entryScript)
+  const condaFile = view.environment.condaFile
+  const requirementsFile = view.environment.pipRequirementsFile
+  const script = view.entryScript === undefined ? undefined : paths.resolve(sourceDirectory, view.entryScript)
   const condaTarget = condaFile === undefined ? undefined : paths.resolve(sourceDirectory, condaFile)
   const requirementsTarget = requirementsFile === undefined ? undefined : paths.resolve(sourceDirectory, requirementsFile)
   const localNames: Array<string> = []
   const localTargets: Array<string> = []
-  const inputs = Estimator.effectiveInputs(spec)
+  const inputs = Estimator.effectiveInputs(view)
   for (const name in inputs) {
     if (!hasOwn.call(inputs, name)) continue
     const dataInput = inputs[name] as Data.Input
@@ -267,13 +269,13 @@ const readSpec = (
       }
     }
 
-    const environment = jobEnvironment.resolve(spec, files, { azuremlDefaults: false, validated: true })
+    const environment = jobEnvironment.resolve(view, files, { azuremlDefaults: false, validated: true })
     if (Either.isLeft(environment)) for (const issue of environment.left) issues.push(PlanError.fromIssue(issue))
     if (issues.length > 0) return Effect.fail({ issues, warnings })
 
     // The hash is computed on first read: a plan the backend refuses never needs it.
     let hash: string | undefined
-    const memo: Memo = Either.isRight(environment) ? { owner: undefined, withoutDefaults: environment.right } : { owner: undefined }
+    const memo = newMemo(view, Either.isRight(environment) ? environment.right : undefined)
     const prepared: Plan.Prepared & Memoized = {
       spec,
       runId,
@@ -317,11 +319,22 @@ export const prepare = (
 export interface Memo {
   /** The prepared spec this memo was made for (a copy of it gets its own). */
   owner: Plan.Prepared | undefined
-  withoutDefaults?: jobEnvironment.JobEnvironment
-  withDefaults?: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
-  usages?: ReadonlyArray<capabilities.Usage>
-  runInfo?: Plan.RunInfo
+  view: Estimator.Estimator | undefined
+  withoutDefaults: jobEnvironment.JobEnvironment | undefined
+  withDefaults: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>> | undefined
+  usages: ReadonlyArray<capabilities.Usage> | undefined
+  runInfo: Plan.RunInfo | undefined
 }
+
+/** A memo with every field present from the start, so that every memo has the same shape. */
+const newMemo = (view: Estimator.Estimator | undefined, withoutDefaults: jobEnvironment.JobEnvironment | undefined): Memo => ({
+  owner: undefined,
+  view,
+  withoutDefaults,
+  withDefaults: undefined,
+  usages: undefined,
+  runInfo: undefined
+})
 
 /** Where `prepare` keeps the memo: on the prepared value itself (a symbol key, so never printed). */
 const MEMO: unique symbol = Symbol.for("@estimator/submit/Prepared/memo")
@@ -343,11 +356,20 @@ export const memoOf = (prepared: Plan.Prepared): Memo => {
   if (own !== undefined && own.owner === prepared) return own
   let memo = memos.get(prepared)
   if (memo === undefined) {
-    memo = { owner: prepared }
+    memo = newMemo(undefined, undefined)
+    memo.owner = prepared
     memos.set(prepared, memo)
   }
   return memo
 }
+
+/**
+ * The fixed-shape view of a prepared spec's fields (`specView`), for the steps that read many of them.
+ *
+ * @internal
+ */
+export const viewOf = (prepared: Plan.Prepared, memo: Memo = memoOf(prepared)): Estimator.Estimator =>
+  memo.view ??= specView.of(prepared.spec)
 
 /**
  * The capability check of `backend` on a prepared spec: `Unsupported` with every field it cannot
@@ -360,7 +382,7 @@ export const checkCapabilities = (
   prepared: Plan.Prepared,
   memo: Memo = memoOf(prepared)
 ): Either.Either<ReadonlyArray<Validation.Issue>, PlanError.PlanError> => {
-  const result = capabilities.checkUsages(backend, memo.usages ??= capabilities.usages(prepared.spec))
+  const result = capabilities.checkUsages(backend, memo.usages ??= capabilities.usages(viewOf(prepared, memo)))
   return result.errors.length > 0
     ? Either.left(new PlanError.Unsupported({ backend, issues: result.errors, warnings: concat(prepared.warnings, result.warnings) }))
     : Either.right(result.warnings)
@@ -379,11 +401,11 @@ export const environmentOf = (
 ): Either.Either<jobEnvironment.JobEnvironment, PlanError.PlanError> => {
   let resolved: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>>
   if (options.azuremlDefaults) {
-    resolved = memo.withDefaults ??= jobEnvironment.resolve(prepared.spec, prepared.files, { azuremlDefaults: true, validated: true })
+    resolved = memo.withDefaults ??= jobEnvironment.resolve(viewOf(prepared, memo), prepared.files, { azuremlDefaults: true, validated: true })
   } else if (memo.withoutDefaults !== undefined) {
     return Either.right(memo.withoutDefaults)
   } else {
-    resolved = jobEnvironment.resolve(prepared.spec, prepared.files, { azuremlDefaults: false, validated: true })
+    resolved = jobEnvironment.resolve(viewOf(prepared, memo), prepared.files, { azuremlDefaults: false, validated: true })
     if (Either.isRight(resolved)) memo.withoutDefaults = resolved.right
   }
   return Either.mapLeft(
