@@ -64,13 +64,13 @@ type Fields = Pick<
   | "processCountPerNode"
   | "distribution"
   | "gpu"
-  | "environment"
   | "environmentVariables"
   | "secretEnvironmentVariables"
   | "inputs"
   | "outputs"
   | "tags"
 > & {
+  readonly environment: EnvironmentFields
   readonly entryScript: string | undefined
   readonly command: string | undefined
   readonly shmSize: string | undefined
@@ -80,6 +80,37 @@ type Fields = Pick<
   readonly framework: Framework.Framework | undefined
   readonly name: string | undefined
   readonly experimentName: string | undefined
+} & EntryFlags
+
+/** The fields of the spec's environment, read once as the spec's are: environments come in several shapes too. */
+interface EnvironmentFields {
+  readonly docker: boolean
+  readonly userManagedPython: boolean
+  readonly condaPackages: ReadonlyArray<string>
+  readonly pipPackages: ReadonlyArray<string>
+  readonly condaFile: string | undefined
+  readonly pipRequirementsFile: string | undefined
+  readonly image: EstimatorModel.Image | undefined
+  readonly build: EstimatorModel.BuildContext | undefined
+  readonly registered: EstimatorModel.RegisteredEnvironment | undefined
+}
+
+/**
+ * Which records have an entry that a rule reports, found in one pass over each record: a rule
+ * walks a record (again) only when it is flagged, to report its issues in the rule's own order, so
+ * a spec whose entries are all fine has each record read once.
+ */
+interface EntryFlags {
+  /** A plain environment variable with an invalid or reserved name, or a NUL in its value. */
+  readonly variablesFlagged: boolean
+  /** A secret environment variable with an invalid or reserved name, the name of a plain variable too, or an invalid source. */
+  readonly secretsFlagged: boolean
+  /** An input with an invalid name, a literal value with a NUL, or a data source with an issue. */
+  readonly inputsFlagged: boolean
+  /** An output with an invalid name. */
+  readonly outputsFlagged: boolean
+  /** A tag with an empty name. */
+  readonly tagsFlagged: boolean
 }
 
 /**
@@ -118,6 +149,7 @@ const fieldsOf = (spec: EstimatorModel.Estimator): Fields => {
       case "experimentName": experimentName = value; break
     }
   }
+  const variables = environmentVariables as EstimatorModel.Estimator["environmentVariables"]
   return {
     sourceDirectory,
     arguments: args,
@@ -126,7 +158,7 @@ const fieldsOf = (spec: EstimatorModel.Estimator): Fields => {
     processCountPerNode,
     distribution,
     gpu,
-    environment,
+    environment: environmentFieldsOf(environment as EstimatorModel.Environment),
     environmentVariables,
     secretEnvironmentVariables,
     inputs,
@@ -140,8 +172,72 @@ const fieldsOf = (spec: EstimatorModel.Estimator): Fields => {
     sourceDirectoryDatastore,
     framework,
     name,
-    experimentName
+    experimentName,
+    variablesFlagged: variablesFlagged(variables),
+    secretsFlagged: secretsFlagged(secretEnvironmentVariables as EstimatorModel.Estimator["secretEnvironmentVariables"], variables),
+    inputsFlagged: inputsFlagged(inputs as EstimatorModel.Estimator["inputs"]),
+    outputsFlagged: outputsFlagged(outputs as EstimatorModel.Estimator["outputs"]),
+    tagsFlagged: tagsFlagged(tags as EstimatorModel.Estimator["tags"])
   } as Fields
+}
+
+const environmentFieldsOf = (environment: EstimatorModel.Environment): EnvironmentFields => {
+  const fields = environment as unknown as { readonly [key: string]: unknown }
+  let docker, userManagedPython, condaPackages, pipPackages, condaFile, pipRequirementsFile, image, build, registered
+  for (const key in fields) {
+    const value = fields[key]
+    switch (key) {
+      case "docker": docker = value; break
+      case "userManagedPython": userManagedPython = value; break
+      case "condaPackages": condaPackages = value; break
+      case "pipPackages": pipPackages = value; break
+      case "condaFile": condaFile = value; break
+      case "pipRequirementsFile": pipRequirementsFile = value; break
+      case "image": image = value; break
+      case "build": build = value; break
+      case "registered": registered = value; break
+    }
+  }
+  return { docker, userManagedPython, condaPackages, pipPackages, condaFile, pipRequirementsFile, image, build, registered } as EnvironmentFields
+}
+
+const isVariableName = (name: string): boolean => isIdentifier(name) && !hasReservedPrefix(name)
+
+const variablesFlagged = (variables: EstimatorModel.Estimator["environmentVariables"]): boolean => {
+  for (const name in variables) {
+    if (hasOwn.call(variables, name) && (!isVariableName(name) || (variables[name] as string).includes(NUL))) return true
+  }
+  return false
+}
+
+const secretsFlagged = (secrets: EstimatorModel.Estimator["secretEnvironmentVariables"], variables: object): boolean => {
+  for (const name in secrets) {
+    if (hasOwn.call(secrets, name) && (!isVariableName(name) || name in variables || secretSourceIssue(name, secrets[name] as Secret) !== undefined)) return true
+  }
+  return false
+}
+
+const inputsFlagged = (inputs: EstimatorModel.Estimator["inputs"]): boolean => {
+  for (const name in inputs) {
+    if (!hasOwn.call(inputs, name)) continue
+    const input = inputs[name] as Data.Input
+    if (!isIdentifier(name) || (input._tag === "Literal" && literalHasNul(input)) || (input._tag === "Data" && sourceIssue(name, input.source) !== undefined)) return true
+  }
+  return false
+}
+
+const outputsFlagged = (outputs: EstimatorModel.Estimator["outputs"]): boolean => {
+  for (const name in outputs) {
+    if (hasOwn.call(outputs, name) && !isIdentifier(name)) return true
+  }
+  return false
+}
+
+const tagsFlagged = (tags: EstimatorModel.Estimator["tags"]): boolean => {
+  for (const key in tags) {
+    if (hasOwn.call(tags, key) && key.trim() === "") return true
+  }
+  return false
 }
 
 /** A rule adds the issues it finds to `issues`, in a stable order. */
@@ -152,51 +248,58 @@ const isPositiveInteger = (n: number): boolean => Number.isInteger(n) && n > 0
 const RESERVED_ENV_PREFIX = "ESTIMATOR_"
 const hasOwn = Object.prototype.hasOwnProperty
 
-const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-const isDigit = (c: number): boolean => c >= 48 && c <= 57
-const UNDERSCORE = 95
-const HYPHEN = 45
+// Character classes of ASCII characters, a bit each, for the name checks below: one table load per
+// character instead of a chain of range tests (names are short, and their characters random enough
+// that the tests' branches are mispredicted).
+const LETTER = 1
+const DIGIT = 2
+const UNDERSCORE = 4
+const HYPHEN = 8
+const PLUS_OR_DOT = 16
+
+const charClasses = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const char = String.fromCharCode(c)
+  charClasses[c] = (/[A-Za-z]/.test(char) ? LETTER : 0) | (/[0-9]/.test(char) ? DIGIT : 0) | (char === "_" ? UNDERSCORE : 0) | (char === "-" ? HYPHEN : 0) | (char === "+" || char === "." ? PLUS_OR_DOT : 0)
+}
+
+/** The classes of the character at `i` of `s` (none for a character beyond ASCII). */
+const classesAt = (s: string, i: number): number => {
+  const c = s.charCodeAt(i)
+  return c < 128 ? (charClasses[c] as number) : 0
+}
+
+/** Whether every character of `s` from `start` on is of one of `classes`. */
+const allOf = (s: string, start: number, classes: number): boolean => {
+  for (let i = start; i < s.length; i++) {
+    if ((classesAt(s, i) & classes) === 0) return false
+  }
+  return true
+}
 
 /** `/^[A-Za-z_][A-Za-z0-9_]*$/` */
-const isIdentifier = (s: string): boolean => {
-  if (s.length === 0) return false
-  const first = s.charCodeAt(0)
-  if (!isLetter(first) && first !== UNDERSCORE) return false
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (!isLetter(c) && !isDigit(c) && c !== UNDERSCORE) return false
-  }
-  return true
-}
+const isIdentifier = (s: string): boolean =>
+  s.length > 0 && (classesAt(s, 0) & (LETTER | UNDERSCORE)) !== 0 && allOf(s, 1, LETTER | DIGIT | UNDERSCORE)
 
 /** `/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/` */
-const isJobName = (s: string): boolean => {
-  if (s.length === 0 || s.length > 255) return false
-  const first = s.charCodeAt(0)
-  if (!isLetter(first) && !isDigit(first)) return false
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (!isLetter(c) && !isDigit(c) && c !== UNDERSCORE && c !== HYPHEN) return false
-  }
-  return true
-}
+const isJobName = (s: string): boolean =>
+  s.length > 0 && s.length <= 255 && (classesAt(s, 0) & (LETTER | DIGIT)) !== 0 && allOf(s, 1, LETTER | DIGIT | UNDERSCORE | HYPHEN)
 
 /** `/^\d+[bBkKmMgG]$/` */
 const isShmSize = (s: string): boolean => {
   if (s.length < 2 || !"bBkKmMgG".includes(s.charAt(s.length - 1))) return false
   for (let i = 0; i < s.length - 1; i++) {
-    if (!isDigit(s.charCodeAt(i))) return false
+    if ((classesAt(s, i) & DIGIT) === 0) return false
   }
   return true
 }
 
 /** `/^[A-Za-z][A-Za-z0-9+.-]*:/` */
 const hasScheme = (uri: string): boolean => {
-  if (uri.length === 0 || !isLetter(uri.charCodeAt(0))) return false
+  if (uri.length === 0 || (classesAt(uri, 0) & LETTER) === 0) return false
   for (let i = 1; i < uri.length; i++) {
-    const c = uri.charCodeAt(i)
-    if (c === 58) return true // ":"
-    if (!isLetter(c) && !isDigit(c) && c !== 43 && c !== 46 && c !== HYPHEN) return false // "+", "."
+    if (uri.charCodeAt(i) === 58) return true // ":"
+    if ((classesAt(uri, i) & (LETTER | DIGIT | PLUS_OR_DOT | HYPHEN)) === 0) return false
   }
   return false
 }
@@ -205,9 +308,7 @@ const hasScheme = (uri: string): boolean => {
 const hasReservedPrefix = (name: string): boolean => {
   if (name.length < RESERVED_ENV_PREFIX.length) return false
   for (let i = 0; i < RESERVED_ENV_PREFIX.length; i++) {
-    const c = name.charCodeAt(i)
-    const upper = c >= 97 && c <= 122 ? c - 32 : c
-    if (upper !== RESERVED_ENV_PREFIX.charCodeAt(i)) return false
+    if (asciiUpperCase(name.charCodeAt(i)) !== RESERVED_ENV_PREFIX.charCodeAt(i)) return false
   }
   return true
 }
@@ -320,7 +421,7 @@ const environmentRule: Rule = (spec, issues) => {
     issues.push(error("environment.image.name", "image-name-empty", "environment.image.name is empty.", "Give the image name, e.g. \"mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04\"."))
   }
   const registry = image?.registry
-  if (registry !== undefined && registry.password !== undefined && registry.username === undefined) {
+  if (registry !== undefined && hasPasswordWithoutUsername(registry)) {
     issues.push(error("environment.image.registry.username", "registry-username-missing", "The registry has a password but no username.", "Add the username of the registry's credentials."))
   }
   if (registered !== undefined) {
@@ -352,6 +453,17 @@ const environmentRule: Rule = (spec, issues) => {
   }
   emptyPackages(issues, "environment.condaPackages", condaPackages)
   emptyPackages(issues, "environment.pipPackages", pipPackages)
+}
+
+/** `registry.password !== undefined && registry.username === undefined`, read in one pass (registries come in several shapes). */
+const hasPasswordWithoutUsername = (registry: EstimatorModel.Registry): boolean => {
+  const fields = registry as unknown as { readonly [key: string]: unknown }
+  let password, username
+  for (const key in fields) {
+    if (key === "password") password = fields[key]
+    else if (key === "username") username = fields[key]
+  }
+  return password !== undefined && username === undefined
 }
 
 const emptyPackages = (issues: Array<Issue>, path: string, list: ReadonlyArray<string>): void => {
@@ -388,7 +500,8 @@ const variableNames = (issues: Array<Issue>, field: string, variables: object): 
 const environmentVariablesRule: Rule = (spec, issues) => {
   const variables = spec.environmentVariables
   const secrets = spec.secretEnvironmentVariables
-  variableNames(issues, "environmentVariables", variables)
+  if (spec.variablesFlagged) variableNames(issues, "environmentVariables", variables)
+  if (!spec.secretsFlagged) return
   variableNames(issues, "secretEnvironmentVariables", secrets)
   for (const name in secrets) {
     if (hasOwn.call(secrets, name) && name in variables) {
@@ -397,14 +510,21 @@ const environmentVariablesRule: Rule = (spec, issues) => {
   }
   for (const name in secrets) {
     if (!hasOwn.call(secrets, name)) continue
-    const secret = secrets[name] as EstimatorModel.Estimator["secretEnvironmentVariables"][string]
-    if (secret.source === "env" && !isIdentifier(secret.name)) {
-      issues.push(error(`secretEnvironmentVariables.${name}.name`, "invalid-secret-source", `The secret for "${name}" reads the environment variable "${secret.name}", which is not a valid name.`, "Use Secret.fromEnv(\"VARIABLE_NAME\")."))
-    }
-    if (secret.source === "file" && secret.path.trim() === "") {
-      issues.push(error(`secretEnvironmentVariables.${name}.path`, "invalid-secret-source", `The secret for "${name}" reads a file with an empty path.`, "Use Secret.fromFile(\"/path/to/secret\")."))
-    }
+    const issue = secretSourceIssue(name, secrets[name] as Secret)
+    if (issue !== undefined) issues.push(issue)
   }
+}
+
+type Secret = EstimatorModel.Estimator["secretEnvironmentVariables"][string]
+
+const secretSourceIssue = (name: string, secret: Secret): Issue | undefined => {
+  if (secret.source === "env" && !isIdentifier(secret.name)) {
+    return error(`secretEnvironmentVariables.${name}.name`, "invalid-secret-source", `The secret for "${name}" reads the environment variable "${secret.name}", which is not a valid name.`, "Use Secret.fromEnv(\"VARIABLE_NAME\").")
+  }
+  if (secret.source === "file" && secret.path.trim() === "") {
+    return error(`secretEnvironmentVariables.${name}.path`, "invalid-secret-source", `The secret for "${name}" reads a file with an empty path.`, "Use Secret.fromFile(\"/path/to/secret\").")
+  }
+  return undefined
 }
 
 const dataNames = (issues: Array<Issue>, kind: "inputs" | "outputs", entries: object): void => {
@@ -415,27 +535,64 @@ const dataNames = (issues: Array<Issue>, kind: "inputs" | "outputs", entries: ob
   }
 }
 
-/** Names that differ only in case; each is reported with the last name before it that it collides with. */
+/** Records with at most this many names compare them pairwise; larger ones through upper-case copies in a map. */
+const MAX_PAIRWISE = 16
+
+/**
+ * Names that differ only in case; each is reported with the last name before it that it collides
+ * with. A record's few names are compared pairwise, without making upper-case copies of them.
+ */
 const collisions = (issues: Array<Issue>, entries: object, kind: string): void => {
-  let first: string | undefined
-  let seen: Map<string, string> | undefined
+  let count = 0
+  for (const name in entries) {
+    if (hasOwn.call(entries, name) && ++count > MAX_PAIRWISE) return collisionsByUpperCase(issues, entries, kind)
+  }
+  if (count < 2) return
   for (const name in entries) {
     if (!hasOwn.call(entries, name)) continue
-    if (first === undefined) {
-      first = name
-      continue
+    let other: string | undefined
+    for (const previous in entries) {
+      if (previous === name) break
+      if (hasOwn.call(entries, previous) && sameUpperCase(previous, name)) other = previous
     }
-    if (seen === undefined) {
-      seen = new Map()
-      seen.set(first.toUpperCase(), first)
-    }
+    if (other !== undefined) collision(issues, kind, other, name)
+  }
+}
+
+const collisionsByUpperCase = (issues: Array<Issue>, entries: object, kind: string): void => {
+  const seen = new Map<string, string>()
+  for (const name in entries) {
+    if (!hasOwn.call(entries, name)) continue
     const upper = name.toUpperCase()
     const other = seen.get(upper)
-    if (other !== undefined) {
-      issues.push(error(`${kind}.${name}`, "name-collision", `The ${kind} "${other}" and "${name}" differ only in case, so they would share the environment variable for their path.`, "Rename one of them."))
-    }
+    if (other !== undefined) collision(issues, kind, other, name)
     seen.set(upper, name)
   }
+}
+
+const collision = (issues: Array<Issue>, kind: string, other: string, name: string): void => {
+  issues.push(error(`${kind}.${name}`, "name-collision", `The ${kind} "${other}" and "${name}" differ only in case, so they would share the environment variable for their path.`, "Rename one of them."))
+}
+
+/** `a.toUpperCase() === b.toUpperCase()`, without the copies while the characters are ASCII (whose upper case is one character). */
+const sameUpperCase = (a: string, b: string): boolean => {
+  if (a.length !== b.length) return !(isAscii(a) && isAscii(b)) && a.toUpperCase() === b.toUpperCase()
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x >= 128 || y >= 128) return a.toUpperCase() === b.toUpperCase()
+    if (x !== y && asciiUpperCase(x) !== asciiUpperCase(y)) return false
+  }
+  return true
+}
+
+const asciiUpperCase = (c: number): number => (c >= 97 && c <= 122 ? c - 32 : c)
+
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 128) return false
+  }
+  return true
 }
 
 /**
@@ -456,14 +613,19 @@ const isKnown = (spec: Fields, kind: "inputs" | "outputs", name: string): boolea
 
 const dataRule: Rule = (spec, issues) => {
   const inputs = spec.inputs
-  dataNames(issues, "inputs", inputs)
-  dataNames(issues, "outputs", spec.outputs)
+  if (spec.inputsFlagged) dataNames(issues, "inputs", inputs)
+  if (spec.outputsFlagged) dataNames(issues, "outputs", spec.outputs)
   collisions(issues, inputs, "inputs")
   collisions(issues, spec.outputs, "outputs")
-  for (const name in inputs) {
-    if (!hasOwn.call(inputs, name)) continue
-    const input = inputs[name] as Data.Input
-    if (input._tag === "Data") sourceIssues(issues, name, input.source)
+  if (spec.inputsFlagged) {
+    for (const name in inputs) {
+      if (!hasOwn.call(inputs, name)) continue
+      const input = inputs[name] as Data.Input
+      if (input._tag === "Data") {
+        const issue = sourceIssue(name, input.source)
+        if (issue !== undefined) issues.push(issue)
+      }
+    }
   }
   if (spec.resumeFrom !== undefined && "MODEL_LOCATION" in inputs) {
     issues.push(error("inputs.MODEL_LOCATION", "resume-from-input-conflict", "resumeFrom adds the input MODEL_LOCATION, but an input of that name already exists.", "Rename the input MODEL_LOCATION, or remove resumeFrom."))
@@ -480,7 +642,9 @@ const dataRule: Rule = (spec, issues) => {
   }
   const command = spec.command
   if (command !== undefined && command.includes("${{")) {
-    for (const match of command.matchAll(COMMAND_REFERENCE)) {
+    // `exec` from the start rather than `matchAll`, which copies the regular expression on every call.
+    COMMAND_REFERENCE.lastIndex = 0
+    for (let match = COMMAND_REFERENCE.exec(command); match !== null; match = COMMAND_REFERENCE.exec(command)) {
       const kind = match[1] as "inputs" | "outputs"
       const name = match[2] ?? ""
       if (!isKnown(spec, kind, name)) {
@@ -490,21 +654,17 @@ const dataRule: Rule = (spec, issues) => {
   }
 }
 
-/** The issues of the source of the input `name`, at `inputs.<name>.source`. */
-const sourceIssues = (issues: Array<Issue>, name: string, source: Data.DataSource): void => {
+/** The issue of the source of the input `name`, at `inputs.<name>.source`, if it has one. */
+const sourceIssue = (name: string, source: Data.DataSource): Issue | undefined => {
   switch (source._tag) {
     case "Datastore":
-      if (source.datastore.trim() === "") issues.push(error(`inputs.${name}.source.datastore`, "datastore-empty", "The datastore name is empty.", "Give the datastore's name, e.g. \"workspaceblobstore\"."))
-      return
+      return source.datastore.trim() === "" ? error(`inputs.${name}.source.datastore`, "datastore-empty", "The datastore name is empty.", "Give the datastore's name, e.g. \"workspaceblobstore\".") : undefined
     case "DataAsset":
-      if (source.version !== undefined && source.label !== undefined) issues.push(error(`inputs.${name}.source.label`, "version-and-label", "The data asset has both a version and a label.", "Keep either version or label."))
-      return
+      return source.version !== undefined && source.label !== undefined ? error(`inputs.${name}.source.label`, "version-and-label", "The data asset has both a version and a label.", "Keep either version or label.") : undefined
     case "Uri":
-      if (!hasScheme(source.uri)) issues.push(error(`inputs.${name}.source.uri`, "invalid-uri", `"${source.uri}" is not a URI (it has no scheme such as https: or azureml:).`, "Use fromLocal(path) for a local path, or give the full URI."))
-      return
+      return hasScheme(source.uri) ? undefined : error(`inputs.${name}.source.uri`, "invalid-uri", `"${source.uri}" is not a URI (it has no scheme such as https: or azureml:).`, "Use fromLocal(path) for a local path, or give the full URI.")
     case "LocalPath":
-      if (source.path.trim() === "") issues.push(error(`inputs.${name}.source.path`, "local-path-empty", "The local path is empty.", "Give the file or folder's path."))
-      return
+      return source.path.trim() === "" ? error(`inputs.${name}.source.path`, "local-path-empty", "The local path is empty.", "Give the file or folder's path.") : undefined
   }
 }
 
@@ -526,8 +686,10 @@ const namesRule: Rule = (spec, issues) => {
   jobName(issues, "name", spec.name)
   jobName(issues, "experimentName", spec.experimentName)
   const tags = spec.tags
-  for (const key in tags) {
-    if (hasOwn.call(tags, key) && key.trim() === "") issues.push(error("tags", "tag-key-empty", "A tag has an empty name.", "Give every tag a name."))
+  if (spec.tagsFlagged) {
+    for (const key in tags) {
+      if (hasOwn.call(tags, key) && key.trim() === "") issues.push(error("tags", "tag-key-empty", "A tag has an empty name.", "Give every tag a name."))
+    }
   }
   const datastore = spec.sourceDirectoryDatastore
   if (datastore !== undefined && datastore.trim() === "") {
@@ -540,6 +702,9 @@ const namesRule: Rule = (spec, issues) => {
   reservedName(issues, "tags", tags)
 }
 
+/** Each framework's supported versions as the messages list them. */
+const supportedLists = Object.fromEntries(Framework.names.map((name) => [name, Framework.supportedVersions[name].join(", ")])) as { readonly [N in Framework.FrameworkName]: string }
+
 const frameworkRule: Rule = (spec, issues) => {
   const framework = spec.framework
   if (framework === undefined) return
@@ -547,15 +712,15 @@ const frameworkRule: Rule = (spec, issues) => {
   const version = framework.version
   const supported = Framework.supportedVersions[name]
   const environment = spec.environment
-  if (!Framework.isSupportedVersion(name, version)) {
+  if (!(supported as ReadonlyArray<string>).includes(version)) {
     issues.push(error(
       "framework.version",
       "unsupported-framework-version",
       `${name} ${version} is not currently supported by the ${name} estimator. Check https://docs.microsoft.com/python/api/azureml-train-core/azureml.train.dnn?view=azure-ml-py for all supported versions. To use ${name} ${version}, switch to the generic Estimator class for your experiment.`,
-      `Use one of ${supported.join(", ")}, or drop the framework preset and install ${name} ${version} yourself (withPip / withCondaFile / withImage).`
+      `Use one of ${supportedLists[name]}, or drop the framework preset and install ${name} ${version} yourself (withPip / withCondaFile / withImage).`
     ))
   } else if (framework.versionDefaulted === true && !environment.userManagedPython && supported.length > 1) {
-    issues.push(warning("framework.version", "framework-version-defaulted", `framework_version is not specified, defaulting to version ${version}.`, `Pin the version, e.g. ${name.toLowerCase()}("${version}"); supported: ${supported.join(", ")}.`))
+    issues.push(warning("framework.version", "framework-version-defaulted", `framework_version is not specified, defaulting to version ${version}.`, `Pin the version, e.g. ${name.toLowerCase()}("${version}"); supported: ${supportedLists[name]}.`))
   }
   const distribution = spec.distribution
   if (name === "SKLearn") {
@@ -585,6 +750,8 @@ const frameworkRule: Rule = (spec, issues) => {
 
 const NUL = "\u0000"
 
+const literalHasNul = (input: Data.LiteralInput): boolean => typeof input.value === "string" && input.value.includes(NUL)
+
 /** A NUL byte cannot pass through an argv or an environment block: the OS would cut the string there. */
 const nulRule: Rule = (spec, issues) => {
   const fix = "Remove the NUL character (\\0): no process can receive it."
@@ -593,15 +760,19 @@ const nulRule: Rule = (spec, issues) => {
     const argument = args[index]
     if (typeof argument === "string" && argument.includes(NUL)) issues.push(error(`arguments[${index}]`, "nul-character", `arguments[${index}] contains a NUL character, which would cut the argument short.`, fix))
   }
-  const variables = spec.environmentVariables
-  for (const name in variables) {
-    if (hasOwn.call(variables, name) && (variables[name] as string).includes(NUL)) issues.push(error(`environmentVariables.${name}`, "nul-character", `The value of ${name} contains a NUL character, which would cut it short.`, fix))
+  if (spec.variablesFlagged) {
+    const variables = spec.environmentVariables
+    for (const name in variables) {
+      if (hasOwn.call(variables, name) && (variables[name] as string).includes(NUL)) issues.push(error(`environmentVariables.${name}`, "nul-character", `The value of ${name} contains a NUL character, which would cut it short.`, fix))
+    }
   }
-  const inputs = spec.inputs
-  for (const name in inputs) {
-    if (!hasOwn.call(inputs, name)) continue
-    const input = inputs[name] as Data.Input
-    if (input._tag === "Literal" && typeof input.value === "string" && input.value.includes(NUL)) issues.push(error(`inputs.${name}.value`, "nul-character", `The literal input ${name} contains a NUL character, which would cut it short.`, fix))
+  if (spec.inputsFlagged) {
+    const inputs = spec.inputs
+    for (const name in inputs) {
+      if (!hasOwn.call(inputs, name)) continue
+      const input = inputs[name] as Data.Input
+      if (input._tag === "Literal" && literalHasNul(input)) issues.push(error(`inputs.${name}.value`, "nul-character", `The literal input ${name} contains a NUL character, which would cut it short.`, fix))
+    }
   }
   if (spec.entryScript?.includes(NUL)) issues.push(error("entryScript", "nul-character", "entryScript contains a NUL character.", fix))
   if (spec.command?.includes(NUL)) issues.push(error("command", "nul-character", "command contains a NUL character.", fix))

@@ -95,6 +95,26 @@ describe("Estimator.decode (fast path)", () => {
     expect(failures).toBeGreaterThan(300)
   })
 
+  it("accepts exactly the names io-ts accepts in fields that take one of a few names", () => {
+    // Such fields are checked by comparing with each name; io-ts looks the value up as an own key.
+    const tricky = fc.constantFrom<unknown>("toString", "__proto__", "constructor", "hasOwnProperty", "URI_FOLDER", "uri_folder ", "", "PyTorch", "pytorch", "gloo", "nccl", "direct", "upload", "dedicated", 1, null, ["uri_folder"])
+    const pick = <A>(values: ReadonlyArray<A>, i: number): A | undefined => values[i % Math.max(values.length, 1)]
+    fc.assert(fc.property(arbitraries.estimator, fc.nat(), tricky, fc.constantFrom("input", "output", "framework", "distribution", "compute"), (spec, i, value, where) => {
+      const input: any = JSON.parse(JSON.stringify(spec))
+      const inputs = Object.values(input.inputs).filter((x: any) => x._tag === "Data")
+      const outputs = Object.values(input.outputs)
+      if (where === "input" && inputs.length > 0) (pick(inputs, i) as any)[i % 2 === 0 ? "type" : "mode"] = value
+      else if (where === "output" && outputs.length > 0) (pick(outputs, i) as any)[i % 2 === 0 ? "type" : "mode"] = value
+      else if (where === "framework") input.framework = { name: value, version: "1.6" }
+      else if (where === "distribution") input.distribution = { _tag: "PyTorch", backend: value }
+      else input.compute = { _tag: "Serverless", vmPriority: value }
+      const fast = Estimator.decode(input)
+      const slow = ioTs(input)
+      expect(fast).toStrictEqual(slow)
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(slow))
+    }), { numRuns: 500 })
+  })
+
   it("treats inherited fields as io-ts does", () => {
     const json = JSON.parse(JSON.stringify(Estimator.make({ entryScript: "train.py" })))
     const { entryScript, ...rest } = json

@@ -476,4 +476,27 @@ describe("validate agrees with the reference rules", () => {
       expect(Validation.validate(s)).toStrictEqual(Reference.validate(s))
     }), { numRuns: 500 })
   })
+
+  // Names that differ only in case are compared pairwise in small records and through upper-case
+  // copies in large ones (more than 16 names); both must report what the reference reports, also
+  // for names whose upper case is longer ("ß" is "SS") or that are not ASCII.
+  it("on inputs and outputs with few or many names that may differ only in case", () => {
+    const name = fc.array(fc.constantFrom("a", "A", "b", "B", "ß", "S", "s", "ſ", "é", "É", "_", "1", "-", "\u0130", "i"), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(""))
+    const names = fc.uniqueArray(name, { maxLength: 40, size: "max" })
+    let many = 0
+    let collisions = 0
+    fc.assert(fc.property(arbitraries.estimator, names, names, (s, inputNames, outputNames) => {
+      const spec = {
+        ...s,
+        inputs: Object.fromEntries(inputNames.map((n) => [n, Data.fromUri("https://x")])),
+        outputs: Object.fromEntries(outputNames.map((n) => [n, Data.output()]))
+      }
+      const expected = Reference.validate(spec)
+      expect(Validation.validate(spec)).toStrictEqual(expected)
+      if (inputNames.length > 16 || outputNames.length > 16) many++
+      if (expected.some((issue) => issue.code === "name-collision")) collisions++
+    }), { numRuns: 500 })
+    expect(many).toBeGreaterThan(100)
+    expect(collisions).toBeGreaterThan(200)
+  })
 })

@@ -330,14 +330,9 @@ const MAX_LITERAL_OPTIONALS = 3
  * otherwise; and `FAIL` on anything else, so io-ts decides every error (and every oddity, such as
  * an inherited field or an object that is not plain).
  */
-const decoderSource = (root: t.Mixed): { readonly source: string; readonly constants: ReadonlyArray<unknown> } => {
+const decoderSource = (root: t.Mixed): string => {
   const functions: Array<string> = []
-  const constants: Array<unknown> = []
   const names = new Map<t.Mixed, string>()
-  const constant = (value: unknown): string => {
-    constants.push(value)
-    return `c${constants.length - 1}`
-  }
   const isRecordTest = (x: string) => `(typeof ${x} !== "object" || ${x} === null || Array.isArray(${x}))`
 
   /** Statements that check `x` and leave its decoded value in `y`; `FAIL` is returned on failure. */
@@ -352,7 +347,10 @@ const decoderSource = (root: t.Mixed): { readonly source: string; readonly const
       case "LiteralType":
         return `if (${x} !== ${JSON.stringify((type as t.LiteralC<string | number | boolean>).value)}) return FAIL; const ${y} = ${x};`
       case "KeyofType":
-        return `if (typeof ${x} !== "string" || !hasOwn.call(${constant((type as t.KeyofC<Record<string, unknown>>).keys)}, ${x})) return FAIL; const ${y} = ${x};`
+        // Compared with each name: a string read from the input is not yet a property name, and
+        // looking it up as one (as `hasOwnProperty` does) first hashes it and searches the engine's
+        // table of names.
+        return `if (${Object.keys((type as t.KeyofC<Record<string, unknown>>).keys).map((key) => `${x} !== ${JSON.stringify(key)}`).join(" && ")}) return FAIL; const ${y} = ${x};`
     }
     return `const ${y} = ${decoder(type)}(${x}); if (${y} === FAIL) return FAIL;`
   }
@@ -471,18 +469,17 @@ return changed === undefined ? u : changed;`)
   }
 
   const entry = decoder(root)
-  return { source: `${functions.join("\n")}\nreturn ${entry};`, constants }
+  return `${functions.join("\n")}\nreturn ${entry};`
 }
 
 const fastEstimator: (u: unknown) => unknown = (() => {
-  const { constants, source } = decoderSource(Estimator)
+  const source = decoderSource(Estimator)
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function("FAIL", "hasOwn", "getPrototypeOf", "ObjectPrototype", ...constants.map((_, i) => `c${i}`), source)(
+  return new Function("FAIL", "hasOwn", "getPrototypeOf", "ObjectPrototype", source)(
     FAIL,
     Object.prototype.hasOwnProperty,
     Object.getPrototypeOf,
-    Object.prototype,
-    ...constants
+    Object.prototype
   )
 })()
 
