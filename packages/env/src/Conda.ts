@@ -100,7 +100,7 @@ export const defaultSpecification: CondaSpecification = {
 // accessors
 // -------------------------------------------------------------------------------------
 
-const PYTHON_PIN = /^python=([0-9][0-9A-Za-z.*+_-]*)$/
+const PYTHON_PIN = /^python=[0-9][0-9A-Za-z.*+_-]*$/
 
 /**
  * The version of a `python=<version>` dependency, `undefined` for any other dependency.
@@ -108,7 +108,9 @@ const PYTHON_PIN = /^python=([0-9][0-9A-Za-z.*+_-]*)$/
  * @category accessors
  * @since 0.1.0
  */
-export const pythonPin = (dependency: string): string | undefined => PYTHON_PIN.exec(dependency)?.[1]
+export const pythonPin = (dependency: string): string | undefined =>
+  // `test` and a slice: no match array per call.
+  dependency.startsWith("python=") && PYTHON_PIN.test(dependency) ? dependency.slice(7) : undefined
 
 /**
  * The package name of a conda match spec, lower-cased, without channel
@@ -450,6 +452,24 @@ export const lookup = (files: SourceFiles, relativePath: string): string | undef
 const fullPath = (sourceDirectory: string, relativePath: string): string =>
   path.posix.normalize(path.posix.join(sourceDirectory, relativePath))
 
+/** Whether a pip line installs the package `name`. */
+const hasPipPackage = (lines: ReadonlyArray<string>, name: string): boolean => {
+  for (let i = 0; i < lines.length; i++) {
+    if (pipName(lines[i] as string) === name) return true
+  }
+  return false
+}
+
+/** The distinct versions of the `python=<version>` packages, in order. */
+const distinctPins = (dependencies: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const pins: Array<string> = []
+  for (let i = 0; i < dependencies.length; i++) {
+    const pin = pythonPin(dependencies[i] as string)
+    if (pin !== undefined && !pins.includes(pin)) pins.push(pin)
+  }
+  return pins
+}
+
 const fileIssue = (
   field: "condaFile" | "pipRequirementsFile",
   file: string,
@@ -526,37 +546,39 @@ export const fromEstimator = (
     const line = pipPackages[i] as string
     if (!pip.includes(line)) pip.push(line)
   }
-  if (pip.length > 0 && (options.azuremlDefaults ?? true) && !pip.some((line) => pipName(line) === AZUREML_DEFAULTS)) {
+  if (pip.length > 0 && (options.azuremlDefaults ?? true) && !hasPipPackage(pip, AZUREML_DEFAULTS)) {
     pip.unshift(AZUREML_DEFAULTS)
   }
-  const pins: Array<string> = []
   const dependencies: Array<string> = []
+  let pin: string | undefined
+  let pinnedTwice = false
   let hasPythonPackage = false
-  let hasPipPackage = false
+  let hasPipCondaPackage = false
   const condaPackages = environment.condaPackages
   for (let i = 0; i < condaPackages.length; i++) {
     const dependency = condaPackages[i] as string
-    const pin = pythonPin(dependency)
-    if (pin !== undefined) {
-      if (!pins.includes(pin)) pins.push(pin)
+    const version = pythonPin(dependency)
+    if (version !== undefined) {
+      if (pin === undefined) pin = version
+      else if (version !== pin) pinnedTwice = true
     } else if (!dependencies.includes(dependency)) {
       dependencies.push(dependency)
       const name = packageName(dependency)
       if (name === "python") hasPythonPackage = true
-      else if (name === "pip") hasPipPackage = true
+      else if (name === "pip") hasPipCondaPackage = true
     }
   }
-  if (pins.length > 1) {
+  if (pinnedTwice) {
     return E.left([{
       path: "environment.condaPackages",
       code: "python-pinned-twice",
-      message: `environment.condaPackages pins Python more than once (${pins.map((v) => `python=${v}`).join(", ")}).`,
+      message: `environment.condaPackages pins Python more than once (${distinctPins(condaPackages).map((v) => `python=${v}`).join(", ")}).`,
       hint: "Keep one python=<version> entry.",
       severity: "error"
     }])
   }
-  if (pip.length > 0 && !hasPipPackage) dependencies.unshift("pip")
-  const python = pins[0] ?? (hasPythonPackage ? undefined : DEFAULT_PYTHON_VERSION)
+  if (pip.length > 0 && !hasPipCondaPackage) dependencies.unshift("pip")
+  const python = pin ?? (hasPythonPackage ? undefined : DEFAULT_PYTHON_VERSION)
   return E.right(
     python === undefined
       ? { name: DEFAULT_NAME, channels: DEFAULT_CHANNELS, dependencies, pip }

@@ -84,6 +84,40 @@ describe("Hash.canonicalJson against the straightforward implementation", () => 
     // The shared buffer still works after both.
     expect(Hash.canonicalJson({ b: 1, a: "é" })).toBe("{\"a\":\"é\",\"b\":1}")
   })
+
+  it("sorts objects with many keys (the generic sort) at any depth", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(key, json), { minLength: 30, maxLength: 120 }), fc.nat(), (entries, seed) => {
+      const record: Record<string, unknown> = {}
+      for (const [k, v] of entries) Object.defineProperty(record, k, { value: v, enumerable: true, writable: true, configurable: true })
+      const value = { outer: [record, { z: record, a: 1 }], ...Arb.shuffleKeys({ x: 1, y: "é" }, seed) as object }
+      expect(Hash.canonicalJson(value as Hash.Json)).toBe(reference(value))
+      expect(Hash.canonicalHash(value as Hash.Json)).toBe(sha256(reference(value) as string))
+    }), { numRuns: 200 })
+  })
+
+  it("leaves out inherited and non-enumerable keys, as Object.keys does", () => {
+    const proto = { inherited: 1 }
+    const value = Object.create(proto, { own: { value: "x", enumerable: true }, hidden: { value: "y", enumerable: false } }) as Hash.Json
+    expect(Hash.canonicalJson({ v: value })).toBe("{\"v\":{\"own\":\"x\"}}")
+  })
+
+  it("writes the next value whole after a throw, also inside a getter that catches it", () => {
+    expect(() => Hash.canonicalHash({ b: 1, a: { c: 2, n: 1n } } as unknown as Hash.Json)).toThrow(TypeError)
+    expect(Hash.canonicalJson({ b: 1, a: "x" })).toBe("{\"a\":\"x\",\"b\":1}")
+    const catching = {
+      d: 4,
+      get c() {
+        try {
+          return Hash.canonicalJson({ z: 1, y: { x: 2n } } as unknown as Hash.Json)
+        } catch {
+          return "caught"
+        }
+      },
+      b: { z: 1, a: 2 }
+    }
+    expect(Hash.canonicalJson(catching as unknown as Hash.Json)).toBe("{\"b\":{\"a\":2,\"z\":1},\"c\":\"caught\",\"d\":4}")
+    expect(Hash.canonicalHash(catching as unknown as Hash.Json)).toBe(sha256("{\"b\":{\"a\":2,\"z\":1},\"c\":\"caught\",\"d\":4}"))
+  })
 })
 
 describe("Hash.canonicalHash", () => {

@@ -205,6 +205,21 @@ const packageSpec = fc.oneof(
 )
 const packages = fc.array(packageSpec, { maxLength: 6 })
 
+describe("Conda.pythonPin against the regular expression it used", () => {
+  const referencePythonPin = (dependency: string): string | undefined => /^python=([0-9][0-9A-Za-z.*+_-]*)$/.exec(dependency)?.[1]
+  it("gives the same version, or none, for any dependency", () => {
+    const dependency = fc.oneof(
+      packageSpec,
+      fc.string(),
+      fc.tuple(fc.constantFrom("python=", "python==", "Python=", " python=", "python"), fc.string({ maxLength: 8 }), fc.constantFrom("", "\n", " ", "*", "a")).map((parts) => parts.join(""))
+    )
+    fc.assert(fc.property(dependency, (d) => {
+      expect(Conda.pythonPin(d)).toBe(referencePythonPin(d))
+    }), { numRuns: 2000 })
+    for (const d of ["python=3.10", "python=3", "python=3.10\n", "python=", "python=x", "python=3.*", "python=3 .1"]) expect(Conda.pythonPin(d)).toBe(referencePythonPin(d))
+  })
+})
+
 describe("Conda combinators against the straightforward implementations", () => {
   it("mergePip", () => {
     fc.assert(fc.property(packages, packages, (existing, added) => {

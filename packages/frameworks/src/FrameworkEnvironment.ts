@@ -15,8 +15,8 @@
  *
  * @since 0.1.0
  */
-import { Framework, Function } from "@estimator/core"
-import type { Estimator, Validation } from "@estimator/core"
+import { Function } from "@estimator/core"
+import type { Estimator, Framework, Validation } from "@estimator/core"
 import * as Chainer from "./Chainer.js"
 import * as PyTorch from "./PyTorch.js"
 import * as SKLearn from "./SKLearn.js"
@@ -86,16 +86,37 @@ export const PACKAGES_OVERRIDDEN = "framework-packages-overridden"
  * @since 0.1.0
  */
 export const frameworkEnvironment = (framework: Framework.Framework, gpu: boolean): FrameworkEnvironment | undefined => {
-  const version = framework.version
-  switch (framework.name) {
+  const entry = environmentsOf(framework.name)?.get(framework.version)
+  return entry === undefined ? undefined : gpu ? entry.gpu : entry.cpu
+}
+
+interface Environments {
+  readonly cpu: FrameworkEnvironment
+  readonly gpu: FrameworkEnvironment | undefined
+}
+
+/** The presets' environments (the same values) by supported version: one look-up per job. */
+const byVersion = <V extends string>(
+  versions: ReadonlyArray<V>,
+  environment: (version: V, gpu: boolean) => FrameworkEnvironment | undefined
+): ReadonlyMap<string, Environments> =>
+  new Map(versions.map((version) => [version, { cpu: environment(version, false) as FrameworkEnvironment, gpu: environment(version, true) }]))
+
+const chainerEnvironments = byVersion(Chainer.supportedVersions, Chainer.environment)
+const pytorchEnvironments = byVersion(PyTorch.supportedVersions, PyTorch.environment)
+const tensorflowEnvironments = byVersion(TensorFlow.supportedVersions, TensorFlow.environment)
+const sklearnEnvironments = byVersion(SKLearn.supportedVersions, SKLearn.environment)
+
+const environmentsOf = (name: Framework.FrameworkName): ReadonlyMap<string, Environments> | undefined => {
+  switch (name) {
     case "Chainer":
-      return Framework.isSupportedVersion("Chainer", version) ? Chainer.environment(version, gpu) : undefined
+      return chainerEnvironments
     case "PyTorch":
-      return Framework.isSupportedVersion("PyTorch", version) ? PyTorch.environment(version, gpu) : undefined
+      return pytorchEnvironments
     case "TensorFlow":
-      return Framework.isSupportedVersion("TensorFlow", version) ? TensorFlow.environment(version, gpu) : undefined
+      return tensorflowEnvironments
     case "SKLearn":
-      return Framework.isSupportedVersion("SKLearn", version) ? SKLearn.environment(version, gpu) : undefined
+      return sklearnEnvironments
   }
 }
 
@@ -135,11 +156,12 @@ const pythonList = (names: ReadonlyArray<string>): string => `[${names.map((name
  */
 export const effectivePackages = (spec: Estimator.Estimator): EffectivePackages => {
   const env = spec.environment
-  const framework = spec.framework === undefined ? undefined : frameworkEnvironment(spec.framework, spec.gpu)
-  if (spec.framework === undefined || framework === undefined) {
+  const reference = spec.framework
+  const framework = reference === undefined ? undefined : frameworkEnvironment(reference, spec.gpu)
+  if (reference === undefined || framework === undefined) {
     return { condaPackages: env.condaPackages, pipPackages: env.pipPackages, environmentVariables: spec.environmentVariables, warnings: [] }
   }
-  const environmentVariables = jobVariables(framework.environmentVariables, spec.secretEnvironmentVariables, spec.environmentVariables)
+  const environmentVariables = jobVariables(framework.environmentVariables, spec)
   if (env.userManagedPython || env.registered !== undefined) {
     return { framework, environmentVariables, condaPackages: env.condaPackages, pipPackages: env.pipPackages, warnings: [] }
   }
@@ -152,28 +174,40 @@ export const effectivePackages = (spec: Estimator.Estimator): EffectivePackages 
   const userNames = namesOf(env.condaPackages, env.pipPackages)
   const condaPackages = withoutNames(framework.condaPackages, userNames, env.condaPackages)
   const pipPackages = withoutNames(framework.pipPackages, userNames, env.pipPackages)
-  const warnings = userNames.length === 0 ? [] : overrideWarnings(spec.framework, framework, env, userNames)
+  const warnings = userNames.length === 0 ? [] : overrideWarnings(reference, framework, env, userNames)
   return baseImage === undefined
     ? { framework, environmentVariables, condaPackages, pipPackages, warnings }
     : { framework, environmentVariables, baseImage, condaPackages, pipPackages, warnings }
 }
 
-/** The framework's variables but the secret ones, then the spec's (which win), in that key order. */
-const jobVariables = (
-  framework: { readonly [name: string]: string },
-  secrets: { readonly [name: string]: unknown },
-  spec: { readonly [name: string]: string }
-): { readonly [name: string]: string } => {
-  let kept: { [name: string]: string } | undefined
+/**
+ * The framework's variables but the secret ones, then the spec's (which win), in that key order.
+ * Built as a dictionary-mode record (no prototype at creation, then the usual one): names the
+ * user chose would otherwise cost a hidden class per new key sequence. The spec's secrets are
+ * read only when the framework has variables (most have none).
+ */
+const jobVariables = (framework: { readonly [name: string]: string }, spec: Estimator.Estimator): { readonly [name: string]: string } => {
+  let merged: { [name: string]: string } | undefined
+  let secrets: { readonly [name: string]: unknown } | undefined
   for (const name of Object.keys(framework)) {
+    secrets ??= spec.secretEnvironmentVariables
     if (Object.hasOwn(secrets, name)) continue
-    kept ??= {}
-    // defineProperty: a plain assignment to `__proto__` would not make a key.
-    if (name === "__proto__") Object.defineProperty(kept, name, { value: framework[name], writable: true, enumerable: true, configurable: true })
-    else kept[name] = framework[name] as string
+    merged ??= Object.setPrototypeOf(Object.create(null), Object.prototype) as { [name: string]: string }
+    setVariable(merged, name, framework[name] as string)
   }
+  const variables = spec.environmentVariables
   // Nothing to merge: the spec's own (readonly) variables, as without a framework.
-  return kept === undefined ? spec : { ...kept, ...spec }
+  if (merged === undefined) return variables
+  for (const name in variables) {
+    if (Object.hasOwn(variables, name)) setVariable(merged, name, variables[name] as string)
+  }
+  return merged
+}
+
+const setVariable = (variables: { [name: string]: string }, name: string, value: string): void => {
+  // defineProperty: a plain assignment to `__proto__` would set the prototype, not make a key.
+  if (name === "__proto__") Object.defineProperty(variables, name, { value, writable: true, enumerable: true, configurable: true })
+  else variables[name] = value
 }
 
 /** The distinct package names of conda and pip specifications, in order. */

@@ -98,7 +98,10 @@ class Writer {
     for (let i = 0; i < value.length; i++) {
       const code = value.charCodeAt(i)
       if (code < 0x20 || code >= 0x80 || code === QUOTE || code === BACKSLASH) {
-        return this.text === undefined ? this.utf8String(value) : this.textString(value)
+        if (this.text !== undefined) return this.textString(value)
+        // Writing bytes: the rest from here, after the bytes written so far.
+        this.length = n
+        return this.utf8Rest(value, i)
       }
       bytes[n++] = code
     }
@@ -112,14 +115,13 @@ class Writer {
     this.start = this.length
   }
 
-  /** Writing bytes to hash: the string literal in UTF-8. */
-  private utf8String(value: string): void {
-    // At most 6 bytes per UTF-16 unit (`\u001f`, `\udc00`, or 3 bytes of UTF-8), plus the quotes.
-    this.reserve(value.length * 6 + 2)
+  /** Writing bytes to hash: the string literal in UTF-8 from `value[start]` on, and its closing quote. */
+  private utf8Rest(value: string, start: number): void {
+    // At most 6 bytes per UTF-16 unit (`\u001f`, `\udc00`, or 3 bytes of UTF-8), plus the quote.
+    this.reserve((value.length - start) * 6 + 1)
     const bytes = this.bytes
     let n = this.length
-    bytes[n++] = QUOTE
-    for (let i = 0; i < value.length; i++) {
+    for (let i = start; i < value.length; i++) {
       const code = value.charCodeAt(i)
       if (code < 0x80) {
         if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) {
