@@ -11,7 +11,15 @@ import * as Local from "../src/Local.js"
 import * as Plan from "../src/Plan.js"
 import * as PlanError from "../src/PlanError.js"
 import * as Testing from "../src/Testing.js"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import { base, context, project } from "./utils/planning.js"
+
+/** A full garbage collection on demand (the test runner does not start node with --expose-gc). */
+const collectGarbage = (): () => void => {
+  v8.setFlagsFromString("--expose-gc")
+  return vm.runInNewContext("gc") as () => void
+}
 
 // `DryRun.planEvery` prepares a spec once and compiles it for every backend; each entry must be
 // what that backend's own `plan` gives: the same plan (envelope and run information) or the same
@@ -161,6 +169,26 @@ describe("Plan.prepare", () => {
         expect(fromCopy).toEqual(fromFresh)
       }
       expect(JSON.stringify(comparable(yield* Effect.either(planWith("dry-run", copy))))).toContain("pandas")
+    }).pipe(Effect.provide(project())))
+
+  it.effect("a plan's run information has the spec's hash but does not keep the preparation (and its memo) alive", () =>
+    Effect.gen(function*() {
+      const gc = collectGarbage()
+      const plan = yield* Effect.gen(function*() {
+        const prepared = yield* Plan.prepare(Estimator.withPip(base(), ["numpy"]), context())
+        const compiled = DryRun.compile(prepared)
+        if (Either.isLeft(compiled)) throw new Error(compiled.left.message)
+        expect(compiled.right.run.specHash).toBe(prepared.specHash)
+        return { plan: compiled.right, prepared: new WeakRef(prepared) }
+      })
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      gc()
+      expect(plan.prepared.deref()).toBeUndefined()
+      expect(plan.plan.run.specHash).toMatch(/^[0-9a-f]{64}$/)
+      // A prepared value made by hand: its run information reads the hash it was given.
+      const made = yield* Plan.prepare(base(), context())
+      const byHand: Plan.Prepared = { ...made, specHash: "f".repeat(64) }
+      expect(DryRun.compile(byHand).pipe(Either.map((planned) => planned.run.specHash))).toEqual(Either.right("f".repeat(64)))
     }).pipe(Effect.provide(project())))
 
   it.effect("refuses an invalid spec with InvalidSpec naming the backend asked for (dry-run by default)", () =>

@@ -274,13 +274,13 @@ const readSpec = (
     if (issues.length > 0) return Effect.fail({ issues, warnings })
 
     // The hash is computed on first read: a plan the backend refuses never needs it.
-    let hash: string | undefined
-    const memo = newMemo(view, Either.isRight(environment) ? environment.right : undefined)
+    const hash: SpecHash = { spec, value: undefined }
+    const memo = newMemo(view, Either.isRight(environment) ? environment.right : undefined, hash)
     const prepared: Plan.Prepared & Memoized = {
       spec,
       runId,
       get specHash() {
-        return hash ??= specHash(spec)
+        return specHashOf(hash)
       },
       baseDirectory,
       sourceDirectory,
@@ -324,16 +324,31 @@ export interface Memo {
   withDefaults: Either.Either<jobEnvironment.JobEnvironment, ReadonlyArray<Validation.Issue>> | undefined
   usages: ReadonlyArray<capabilities.Usage> | undefined
   runInfo: Plan.RunInfo | undefined
+  /** The spec hash of a spec `prepare` made, computed once for the prepared value and its run information. */
+  specHash: SpecHash | undefined
 }
 
+/** A spec and, once asked for, its hash. */
+interface SpecHash {
+  readonly spec: Estimator.Estimator
+  value: string | undefined
+}
+
+const specHashOf = (hash: SpecHash): string => hash.value ??= specHash(hash.spec)
+
 /** A memo with every field present from the start, so that every memo has the same shape. */
-const newMemo = (view: Estimator.Estimator | undefined, withoutDefaults: jobEnvironment.JobEnvironment | undefined): Memo => ({
+const newMemo = (
+  view: Estimator.Estimator | undefined,
+  withoutDefaults: jobEnvironment.JobEnvironment | undefined,
+  hash: SpecHash | undefined
+): Memo => ({
   owner: undefined,
   view,
   withoutDefaults,
   withDefaults: undefined,
   usages: undefined,
-  runInfo: undefined
+  runInfo: undefined,
+  specHash: hash
 })
 
 /** Where `prepare` keeps the memo: on the prepared value itself (a symbol key, so never printed). */
@@ -356,7 +371,7 @@ export const memoOf = (prepared: Plan.Prepared): Memo => {
   if (own !== undefined && own.owner === prepared) return own
   let memo = memos.get(prepared)
   if (memo === undefined) {
-    memo = newMemo(undefined, undefined)
+    memo = newMemo(undefined, undefined, undefined)
     memo.owner = prepared
     memos.set(prepared, memo)
   }
@@ -448,14 +463,24 @@ export const launchError = (
  * @internal
  */
 export const runInfo = (prepared: Plan.Prepared, memo: Memo = memoOf(prepared)): Plan.RunInfo =>
-  memo.runInfo ??= {
+  memo.runInfo ??= runInfoOf(prepared, memo.specHash)
+
+/**
+ * A run information that holds what it shows and the spec's hash, not the prepared value: the
+ * plans keep it, and the rest of the preparation (its memo) is then free to go.
+ */
+const runInfoOf = (prepared: Plan.Prepared, hash: SpecHash | undefined): Plan.RunInfo => {
+  // A prepared value made by hand has its hash at hand.
+  const given = hash === undefined ? prepared.specHash : undefined
+  return {
     runId: prepared.runId,
     // Read when used (a run record, a label): printing a plan never needs it.
     get specHash() {
-      return prepared.specHash
+      return hash === undefined ? given as string : specHashOf(hash)
     },
     spec: prepared.spec,
     sourceDirectory: prepared.sourceDirectory,
     runDirectory: prepared.runDirectory,
     secrets: prepared.spec.secretEnvironmentVariables
   }
+}
