@@ -416,11 +416,10 @@ export const fromEstimator = (
 
   let python: Python = userManaged
   if (!environment.userManagedPython) {
-    const azuremlDefaults = options.azuremlDefaults ?? true
-    // The source directory is only in the messages about a missing file: read from the spec (a
-    // look-up that costs on specs of many shapes) only when there are issues to write.
-    let specification = Conda.fromEstimator(environment, files, { azuremlDefaults })
-    if (E.isLeft(specification)) specification = Conda.fromEstimator(environment, files, { sourceDirectory: spec.sourceDirectory, azuremlDefaults })
+    const specification = Conda.fromEstimator(environment, files, {
+      sourceDirectory: spec.sourceDirectory,
+      azuremlDefaults: options.azuremlDefaults ?? true
+    })
     if (E.isLeft(specification)) issues.push(...specification.left)
     else python = conda(specification.right)
   }

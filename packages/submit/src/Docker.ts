@@ -37,7 +37,7 @@
  *
  * @since 0.1.0
  */
-import { type Data, Estimator, type Validation } from "@estimator/core"
+import { Estimator, type Validation } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import { BaseImages, Dockerfile, Hash, type ResolvedEnvironment } from "@estimator/env"
 import { FileSystem } from "@effect/platform"
@@ -295,14 +295,8 @@ const baseImageSubstitution = (
 const hasOwn = Object.prototype.hasOwnProperty
 
 const locations = (prepared: Plan.Prepared): contract.Locations => {
-  const inputs = record.empty<contract.InputLocation>()
   const spec = internalPrepare.viewOf(prepared)
-  const specInputs = spec.inputs
-  for (const name in specInputs) {
-    if (!hasOwn.call(specInputs, name)) continue
-    const input = specInputs[name] as Data.Input
-    if (input._tag === "Literal") inputs[name] = { _tag: "Literal", value: contract.literalValue(input.value) }
-  }
+  const inputs = contract.literalInputLocations(spec)
   const localInputs = prepared.localInputs
   for (const name in localInputs) {
     if (!hasOwn.call(localInputs, name)) continue

@@ -65,13 +65,14 @@ export const compile = (prepared: Plan.Prepared): Either.Either<Plan.DryRunPlan,
   const memo = internalPrepare.memoOf(prepared)
   const environment = internalPrepare.environmentOf("dry-run", prepared, { azuremlDefaults: false }, memo)
   if (Either.isLeft(environment)) return Either.left(environment.left)
+  const view = internalPrepare.viewOf(prepared, memo)
   return Either.right({
     backend: "dry-run",
     warnings: internalPrepare.concat(prepared.warnings, environment.right.warnings),
     spec: prepared.spec,
     environment: environment.right.environment,
-    environmentVariables: contract.withRedactedSecrets(environment.right.variables, internalPrepare.viewOf(prepared, memo)),
-    launch: toLaunch(internalPrepare.viewOf(prepared, memo)),
+    environmentVariables: contract.withRedactedSecrets(environment.right.variables, view),
+    launch: toLaunch(view),
     run: internalPrepare.runInfo(prepared, memo)
   })
 }

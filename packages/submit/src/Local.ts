@@ -53,7 +53,7 @@
  *
  * @since 0.1.0
  */
-import type { Data, Estimator } from "@estimator/core"
+import type { Estimator } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import { FileSystem } from "@effect/platform"
 import { Chunk, Effect, Either, Layer, Option, Stream } from "effect"
@@ -138,14 +138,8 @@ const hasOwn = Object.prototype.hasOwnProperty
 
 const locations = (prepared: Plan.Prepared): contract.Locations & { readonly snapshot: string } => {
   const outputDirectory = paths.join(prepared.runDirectory, "outputs")
-  const inputs = record.empty<contract.InputLocation>()
   const spec = internalPrepare.viewOf(prepared)
-  const specInputs = spec.inputs
-  for (const name in specInputs) {
-    if (!hasOwn.call(specInputs, name)) continue
-    const input = specInputs[name] as Data.Input
-    if (input._tag === "Literal") inputs[name] = { _tag: "Literal", value: contract.literalValue(input.value) }
-  }
+  const inputs = contract.literalInputLocations(spec)
   const localInputs = prepared.localInputs
   for (const name in localInputs) {
     if (!hasOwn.call(localInputs, name)) continue

@@ -6,6 +6,7 @@
  * @internal
  */
 import { Estimator, Secret } from "@estimator/core"
+import type { Data } from "@estimator/core"
 import { LaunchPlan } from "@estimator/distributed"
 import type * as Plan from "../Plan.js"
 import * as record from "./record.js"
@@ -147,6 +148,23 @@ export const program = (spec: Estimator.Estimator, locations: Locations): { read
  * @internal
  */
 export const literalValue = (value: string | number | boolean): string => Estimator.renderArgument(value, () => "")
+
+/**
+ * A new record with the location of each literal input of `spec` (its value), in the spec's
+ * order: each backend then adds where its data inputs are.
+ *
+ * @internal
+ */
+export const literalInputLocations = (spec: Estimator.Estimator): Record<string, InputLocation> => {
+  const locations = record.empty<InputLocation>()
+  const inputs = spec.inputs
+  for (const name in inputs) {
+    if (!hasOwn.call(inputs, name)) continue
+    const input = inputs[name] as Data.Input
+    if (input._tag === "Literal") locations[name] = { _tag: "Literal", value: literalValue(input.value) }
+  }
+  return locations
+}
 
 /**
  * The variables and launch plan of a job whose processes all run on this one host (the local

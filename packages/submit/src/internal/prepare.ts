@@ -471,12 +471,12 @@ export const runInfo = (prepared: Plan.Prepared, memo: Memo = memoOf(prepared)):
  */
 const runInfoOf = (prepared: Plan.Prepared, hash: SpecHash | undefined): Plan.RunInfo => {
   // A prepared value made by hand has its hash at hand.
-  const given = hash === undefined ? prepared.specHash : undefined
+  const cell: SpecHash = hash ?? { spec: prepared.spec, value: prepared.specHash }
   return {
     runId: prepared.runId,
     // Read when used (a run record, a label): printing a plan never needs it.
     get specHash() {
-      return hash === undefined ? given as string : specHashOf(hash)
+      return specHashOf(cell)
     },
     spec: prepared.spec,
     sourceDirectory: prepared.sourceDirectory,
