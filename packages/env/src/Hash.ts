@@ -85,6 +85,21 @@ export const canonicalJson = (value: Json): string => internal.canonicalJson(val
 export const canonicalHash = (value: Json): string =>
   value === null || typeof value !== "object" ? internal.sha256(canonicalJson(value)) : internal.canonicalSha256(value)
 
+/**
+ * `canonicalHash` of an object that has no fields but those named by `sortedKeys` (sorted as
+ * `Array.prototype.sort` sorts them): its own fields are read by name, `undefined` ones left out, so
+ * that an object of one fixed shape, with every field it may have, is hashed without listing and
+ * sorting its keys. Fields of `value` not named are not hashed.
+ *
+ * @example
+ * Hash.canonicalHashOfFields({ a: 1, b: undefined, c: [2] }, ["a", "b", "c"]) // = Hash.canonicalHash({ a: 1, c: [2] })
+ *
+ * @category compiling
+ * @since 0.1.0
+ */
+export const canonicalHashOfFields = (value: { readonly [key: string]: Json | undefined }, sortedKeys: ReadonlyArray<string>): string =>
+  internal.canonicalSha256Fields(value, sortedKeys)
+
 // Keys in sorted order, so that the canonical writer has nothing to sort.
 const imageRelevant = (self: ResolvedEnvironment.ResolvedEnvironment): Json => {
   switch (self._tag) {

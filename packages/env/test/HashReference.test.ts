@@ -137,6 +137,30 @@ describe("Hash.canonicalHash", () => {
   })
 })
 
+describe("Hash.canonicalHashOfFields", () => {
+  it("is canonicalHash of the named fields (undefined ones left out), whatever other fields the object has", () => {
+    fc.assert(fc.property(fc.dictionary(key, json, { maxKeys: 8 }), fc.array(key, { maxLength: 6 }), fc.dictionary(key, json, { maxKeys: 3 }), (named, absent, others) => {
+      const keys = [...new Set([...Object.keys(named), ...absent])].sort()
+      const value: Record<string, unknown> = {}
+      for (const name of Object.keys(others)) if (!keys.includes(name)) value[name] = others[name]
+      for (const name of keys) if (Object.hasOwn(named, name)) Object.defineProperty(value, name, { value: named[name], enumerable: true, writable: true, configurable: true })
+      const only: Record<string, unknown> = {}
+      for (const name of keys) if (Object.hasOwn(named, name)) Object.defineProperty(only, name, { value: named[name], enumerable: true, writable: true, configurable: true })
+      const text = reference(only)
+      fc.pre(text !== undefined && !text.includes("undefined"))
+      expect(Hash.canonicalHashOfFields(value as { readonly [key: string]: Hash.Json }, keys)).toBe(sha256(text as string))
+      expect(Hash.canonicalHashOfFields(value as { readonly [key: string]: Hash.Json }, keys)).toBe(Hash.canonicalHash(only as Hash.Json))
+    }), { numRuns: 1000 })
+  })
+
+  it("reads a fixed-shape object with every possible field, undefined ones included", () => {
+    const view = { a: 1, b: undefined, c: [2, { y: 1, x: undefined }], d: undefined }
+    expect(Hash.canonicalHashOfFields(view, ["a", "b", "c", "d"])).toBe(sha256("{\"a\":1,\"c\":[2,{\"y\":1}]}"))
+    // Only own fields: what a plain object inherits is not one of its fields.
+    expect(Hash.canonicalHashOfFields(view, ["__proto__", "a", "b", "toString"])).toBe(sha256("{\"a\":1}"))
+  })
+})
+
 // The hash as it was computed before: intermediate objects, `Object.fromEntries`, `createHash`.
 const imageRelevant = (self: ResolvedEnvironment.ResolvedEnvironment): unknown => {
   switch (self._tag) {

@@ -524,9 +524,9 @@ export const planPreparedNow = (
   const memo = internalPrepare.memoOf(prepared)
   // Capability errors first: there is no image to look for when the spec cannot run here.
   const ignored = internalPrepare.checkCapabilities("docker", prepared, memo)
-  if (Either.isLeft(ignored)) return Effect.fail(ignored.left)
+  if (Either.isLeft(ignored)) return Exit.fail(ignored.left)
   const environment = internalPrepare.environmentOf("docker", prepared, { azuremlDefaults: options.azuremlDefaults ?? false }, memo)
-  if (Either.isLeft(environment)) return Effect.fail(environment.left)
+  if (Either.isLeft(environment)) return Exit.fail(environment.left)
   const resolved = environment.right.environment
   return resolved._tag === "Build"
     ? Effect.flatMap(readBuildContext(prepared, resolved.context), (buildContext) => withImage(prepared, memo, context, options, buildContext))
@@ -542,7 +542,7 @@ const withImage = (
   buildContext: { readonly [relativePath: string]: Uint8Array } | undefined
 ): Effect.Effect<Plan.DockerPlan, PlanError.PlanError> => {
   const parts = compileImage(prepared, memo, options, buildContext)
-  if (Either.isLeft(parts)) return Effect.fail(parts.left)
+  if (Either.isLeft(parts)) return Exit.fail(parts.left)
   const check = context.imageExists ?? options.imageExists ?? dockerEngine.imageExists(options.dockerHost ?? dockerEngine.DEFAULT_DOCKER_HOST)
   return internalPrepare.andThenExit(check(parts.right.image.tag), (exit) => {
     let imageExists: Facts["imageExists"]
@@ -554,7 +554,7 @@ const withImage = (
       imageExists = { unknown: failure.left.reason }
     }
     const planned = compileWithImage(prepared, parts.right, { imageExists, ...(buildContext === undefined ? {} : { buildContext }) }, options)
-    return Either.isRight(planned) ? Effect.succeed(planned.right) : Effect.fail(planned.left)
+    return Either.isRight(planned) ? Effect.succeed(planned.right) : Exit.fail(planned.left)
   })
 }
 

@@ -68,32 +68,83 @@ export const empty: Redactor = make([])
 // -------------------------------------------------------------------------------------
 
 /**
- * The text with every occurrence of a secret value replaced by `Secret.REDACTED`.
+ * The text with every occurrence of a secret value replaced by `Secret.REDACTED`. Overlapping
+ * occurrences become one marker. No value is left in the result, not even one that a marker
+ * and the text beside it would spell (a value `>x` in the text `>xx`): such text is hidden too.
  *
  * @category combinators
  * @since 0.1.0
  */
 export const string = (redactor: Redactor, text: string): string => {
-  const spans: Array<readonly [number, number]> = []
+  let spans = merge(occurrences(redactor, text))
+  if (spans.length === 0) return text
+  for (;;) {
+    const result = render(text, spans)
+    const found = occurrences(redactor, result)
+    if (found.length === 0) return result
+    // Each occurrence covers text beside a marker (a value is never part of the marker alone):
+    // hiding that text too leaves fewer characters visible every time, so this ends.
+    spans = merge([...spans, ...found.map(([from, to]) => toTextSpan(spans, from, to))])
+  }
+}
+
+type Span = readonly [from: number, to: number]
+
+/** Where the values occur in `text`, unsorted. */
+const occurrences = (redactor: Redactor, text: string): Array<Span> => {
+  const spans: Array<Span> = []
   for (const value of redactor.values) {
     for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) spans.push([at, at + value.length])
   }
-  if (spans.length === 0) return text
+  return spans
+}
+
+/** The spans sorted, those that overlap or touch made one. */
+const merge = (spans: Array<Span>): Array<Span> => {
   spans.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = []
+  for (const [from, to] of spans) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to)
+    else merged.push([from, to])
+  }
+  return merged
+}
+
+/** The text with each (merged) span replaced by the marker. */
+const render = (text: string, spans: ReadonlyArray<Span>): string => {
   let result = ""
   let cursor = 0
-  let end = -1
   for (const [from, to] of spans) {
-    if (from > end) {
-      if (end !== -1) result += Secret.REDACTED
-      result += text.slice(cursor, from)
-      end = to
-    } else if (to > end) {
-      end = to
-    }
-    cursor = end
+    result += text.slice(cursor, from) + Secret.REDACTED
+    cursor = to
   }
-  return result + Secret.REDACTED + text.slice(end)
+  return result + text.slice(cursor)
+}
+
+/** The span of `text` that the characters `from` to `to` of its rendering show (a marker stands for its whole span). */
+const toTextSpan = (spans: ReadonlyArray<Span>, from: number, to: number): Span => {
+  const marker = Secret.REDACTED.length
+  let start = from
+  let shift = 0 // text position minus rendered position, before the current span
+  let startDone = false
+  for (const [spanFrom, spanTo] of spans) {
+    const renderedFrom = spanFrom - shift
+    const renderedTo = renderedFrom + marker
+    if (!startDone) {
+      if (from < renderedFrom) {
+        start = from + shift
+        startDone = true
+      } else if (from < renderedTo) {
+        start = spanFrom
+        startDone = true
+      }
+    }
+    if (to <= renderedFrom) return [start, to + shift]
+    if (to <= renderedTo) return [start, spanTo]
+    shift += spanTo - spanFrom - marker
+  }
+  return [startDone ? start : from + shift, to + shift]
 }
 
 /**

@@ -15,7 +15,7 @@
  */
 import { type Estimator, Function as CoreFunction } from "@estimator/core"
 import { Error as PlatformError, FileSystem } from "@effect/platform"
-import { Clock, Effect, Either, Layer, Option, Ref, Stream } from "effect"
+import { Clock, Effect, Either, Exit, Layer, Option, Ref, Stream } from "effect"
 import * as path from "node:path"
 import * as AzureMl from "./AzureMl.js"
 import * as Backend from "./Backend.js"
@@ -104,7 +104,8 @@ export const fileSystem = (options: FileSystemOptions = {}): Layer.Layer<FileSys
     return undefined
   }
   // A missing path gets the same error every time it is asked for (a value: sharing it is safe).
-  const missingFor = (method: string) => CoreFunction.memoizeString((target: string) => Effect.fail(notFound(method, target)))
+  // Failures are exits, as answers are: a planner goes on at once, without a fiber step.
+  const missingFor = (method: string) => CoreFunction.memoizeString((target: string) => Exit.fail(notFound(method, target)))
   const missing = { stat: missingFor("stat"), readFile: missingFor("readFile"), readFileString: missingFor("readFileString") }
   const directoryInfo = Effect.succeed(info("Directory", 0))
   const emptyFileInfo = Effect.succeed(info("File", 0))
@@ -126,7 +127,7 @@ export const fileSystem = (options: FileSystemOptions = {}): Layer.Layer<FileSys
     readFile: (target) => Effect.map(read("readFile", target), (content) => new TextEncoder().encode(content)),
     readDirectory: (target, readOptions) => {
       const absolute = paths.absolute(target)
-      if (kind(absolute) !== "Directory") return Effect.fail(notFound("readDirectory", target))
+      if (kind(absolute) !== "Directory") return Exit.fail(notFound("readDirectory", target))
       const entries = new Set<string>()
       for (const candidate of [...files.keys(), ...directories]) {
         if (!candidate.startsWith(`${absolute}${path.sep}`)) continue

@@ -1,7 +1,8 @@
 import { Estimator } from "@estimator/core"
-import type { FileSystem } from "@effect/platform"
+import { Hash } from "@estimator/env"
+import { FileSystem } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, TestClock } from "effect"
+import { Effect, Either, Exit, TestClock } from "effect"
 import * as fc from "fast-check"
 import * as AzureMl from "../src/AzureMl.js"
 import * as Backend from "../src/Backend.js"
@@ -10,6 +11,7 @@ import * as DryRun from "../src/DryRun.js"
 import * as Local from "../src/Local.js"
 import * as Plan from "../src/Plan.js"
 import * as PlanError from "../src/PlanError.js"
+import * as internalPrepare from "../src/internal/prepare.js"
 import * as Testing from "../src/Testing.js"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
@@ -189,6 +191,49 @@ describe("Plan.prepare", () => {
       const made = yield* Plan.prepare(base(), context())
       const byHand: Plan.Prepared = { ...made, specHash: "f".repeat(64) }
       expect(DryRun.compile(byHand).pipe(Either.map((planned) => planned.run.specHash))).toEqual(Either.right("f".repeat(64)))
+    }).pipe(Effect.provide(project())))
+
+  it.effect("the spec hash is one accessor shared by every prepared value and run information; a copy gets the hash as a field", () =>
+    Effect.gen(function*() {
+      const descriptor = (value: object) => Object.getOwnPropertyDescriptor(value, "specHash")
+      const runOf = (prepared: Plan.Prepared) => {
+        const compiled = DryRun.compile(prepared)
+        if (Either.isLeft(compiled)) throw new Error(compiled.left.message)
+        return compiled.right.run
+      }
+      const one = yield* Plan.prepare(base(), context())
+      const two = yield* Plan.prepare(Estimator.withGpu(Estimator.withPip(base(), ["numpy"])), context())
+      // One getter for all (an own getter per object would make a dictionary of every one of them).
+      expect(descriptor(one)?.get).toBeTypeOf("function")
+      expect(descriptor(one)?.get).toBe(descriptor(two)?.get)
+      expect(descriptor(runOf(one))?.get).toBe(descriptor(runOf(two))?.get)
+      // Still an own, enumerable field, in its place, with the canonical hash of the spec.
+      expect(Object.keys(one).slice(0, 3)).toEqual(["spec", "runId", "specHash"])
+      expect(Object.keys(runOf(two))).toEqual(["runId", "specHash", "spec", "sourceDirectory", "runDirectory", "secrets"])
+      expect(one.specHash).toBe(Hash.canonicalHash(one.spec as unknown as Hash.Json))
+      expect(two.specHash).toBe(Hash.canonicalHash(two.spec as unknown as Hash.Json))
+      expect(runOf(two).specHash).toBe(two.specHash)
+      expect(one.specHash).not.toBe(two.specHash)
+      // Copies hold the value itself.
+      expect(descriptor({ ...two })?.value).toBe(two.specHash)
+      expect(descriptor({ ...runOf(two) })?.value).toBe(two.specHash)
+    }).pipe(Effect.provide(project())))
+
+  it.effect("on an in-memory file system a refusal is an exit at once (no fiber step): invalid spec, missing file, unsupported field", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const invalid = internalPrepare.prepareWith(fs, { ...base(), nodeCount: 0 }, context())
+      expect(Exit.isExit(invalid) && Exit.isFailure(invalid)).toBe(true)
+      const missingFile = internalPrepare.prepareWith(fs, Estimator.withCondaFile(base(), "missing.yml"), context())
+      expect(Exit.isExit(missingFile) && Exit.isFailure(missingFile)).toBe(true)
+      expect(fs.readFileString("/project/src/missing.yml")).toSatisfy(Exit.isExit)
+      // dockerArgs: the docker backend cannot honour them.
+      const prepared = internalPrepare.prepareWith(fs, { ...base(), dockerArgs: "--ulimit memlock=-1" }, context())
+      if (!Exit.isExit(prepared)) throw new Error("expected a prepared spec at once")
+      const exit = prepared as Exit.Exit<Plan.Prepared, internalPrepare.Refusal>
+      if (Exit.isFailure(exit)) throw new Error("expected a prepared spec")
+      const docker = Docker.planPreparedNow(exit.value, context())
+      expect(Exit.isExit(docker) && Exit.isFailure(docker)).toBe(true)
     }).pipe(Effect.provide(project())))
 
   it.effect("refuses an invalid spec with InvalidSpec naming the backend asked for (dry-run by default)", () =>

@@ -44,6 +44,29 @@ describe("Redact.string", () => {
     expect(Redact.string(redactor, redacted)).toBe(redacted)
   })
 
+  it("a value the marker and the text beside it would spell is hidden too", () => {
+    // `<redacted>` followed by the text's own `\\` would show the value `>\\` again.
+    expect(Redact.string(Redact.make([">\\"]), ">\\\\")).toBe(R)
+    expect(Redact.string(Redact.make(["d>x"]), "d>xx")).toBe(R)
+    expect(Redact.string(Redact.make(["x<r"]), "xx<r")).toBe(R)
+    expect(Redact.string(Redact.make(["d>a", "zz"]), "zzazz")).toBe(R)
+    expect(Redact.string(Redact.make(["d>a", "zz"]), "zz>azz")).toBe(`${R}>a${R}`)
+    expect(Redact.string(Redact.make(["ab>"]), "kab> ab>")).toBe(`k${R} ${R}`)
+  })
+
+  // Values made of a piece of the marker and other text, so that markers and text meet often.
+  const nearMarker = fc.tuple(fc.integer({ min: 0, max: R.length }), fc.integer({ min: 0, max: R.length }), fc.string({ maxLength: 3 }), fc.boolean())
+    .map(([a, b, rest, before]) => (before ? rest + R.slice(Math.min(a, b), Math.max(a, b)) : R.slice(Math.min(a, b), Math.max(a, b)) + rest))
+    .filter((value) => value !== "" && !R.includes(value))
+
+  it.prop("no value survives beside a marker either", [fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(...R)), { maxLength: 6 }), fc.array(nearMarker, { minLength: 1, maxLength: 3 })], ([pieces, values]) => {
+    const redactor = Redact.make(values)
+    const text = pieces.join(values[0])
+    const redacted = Redact.string(redactor, text)
+    for (const value of values) expect(redacted.includes(value)).toBe(false)
+    expect(Redact.string(redactor, redacted)).toBe(redacted)
+  }, { fastCheck: { numRuns: 2000 } })
+
   it.prop("text without the value is unchanged", [fc.string({ maxLength: 30 }), secretValue], ([text, value]) => {
     fc.pre(!text.includes(value))
     expect(Redact.string(Redact.make([value]), text)).toBe(text)

@@ -238,25 +238,50 @@ const writeValue = (writer: Writer, value: unknown, inArray: boolean): void => {
   writer.byte(0x7d)
 }
 
+const hasOwn = Object.prototype.hasOwnProperty
+
+/**
+ * Writes the object `record` with the fields named by `keys`, which are sorted: each is read by
+ * name, and an `undefined` one (or one `record` does not have as its own) is left out.
+ */
+const writeFields = (writer: Writer, record: { readonly [key: string]: unknown }, keys: ReadonlyArray<string>): void => {
+  writer.byte(0x7b)
+  let first = true
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    const field = record[key]
+    if (field === undefined || !hasOwn.call(record, key)) continue
+    if (!first) writer.byte(COMMA)
+    first = false
+    writer.string(key)
+    writer.byte(COLON)
+    writeValue(writer, field, false)
+  }
+  writer.byte(0x7d)
+}
+
+const writeRoot = (writer: Writer, value: object, keys: ReadonlyArray<string> | undefined): void =>
+  keys === undefined ? writeValue(writer, value, false) : writeFields(writer, value as { readonly [key: string]: unknown }, keys)
+
 const shared = new Writer()
 let sharedInUse = false
 
 /**
- * Writes the canonical JSON of an object or array, as text or bytes, and passes the writer to
- * `use` (its bytes are valid only during the call). The shared buffer is reused; a nested call
- * (a getter that hashes) gets its own.
+ * Writes the canonical JSON of an object or array (of the fields named by `keys`, when given), as
+ * text or bytes, and passes the writer to `use` (its bytes are valid only during the call). The
+ * shared buffer is reused; a nested call (a getter that hashes) gets its own.
  */
-const write = <A>(value: object, forText: boolean, use: (writer: Writer) => A): A => {
+const write = <A>(value: object, forText: boolean, use: (writer: Writer) => A, keys?: ReadonlyArray<string>): A => {
   if (sharedInUse) {
     const writer = new Writer()
     writer.reset(forText)
-    writeValue(writer, value, false)
+    writeRoot(writer, value, keys)
     return use(writer)
   }
   sharedInUse = true
   try {
     shared.reset(forText)
-    writeValue(shared, value, false)
+    writeRoot(shared, value, keys)
     return use(shared)
   } finally {
     if (shared.bytes.length > MAX_KEPT_BYTES) shared.bytes = Buffer.allocUnsafe(4096)
@@ -281,3 +306,10 @@ export const sha256 = (content: string | Uint8Array): string =>
 
 /** SHA-256 of the canonical JSON of an object, from its UTF-8 bytes (the text is never built). */
 export const canonicalSha256 = (value: object): string => write(value, false, toSha256)
+
+/**
+ * SHA-256 of the canonical JSON of the object whose fields are those of `value` named by `keys`,
+ * which are sorted: the fields are read by name, so an object of one fixed shape is hashed
+ * without listing and sorting its keys.
+ */
+export const canonicalSha256Fields = (value: object, keys: ReadonlyArray<string>): string => write(value, false, toSha256, keys)

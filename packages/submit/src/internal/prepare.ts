@@ -140,7 +140,7 @@ export const prepareWith = (
 ): Effect.Effect<Plan.Prepared, Refusal> => {
   const decoded = Estimator.decode(input)
   if (decoded._tag === "Left") {
-    return Effect.fail({
+    return Exit.fail({
       issues: decoded.left.map((e) => error(e.path, "malformed-spec", e.message, MALFORMED_HINT)),
       warnings: []
     })
@@ -152,11 +152,11 @@ export const prepareWith = (
     if (issue.severity === "warning") warnings.push(issue)
     else invalid.push(PlanError.fromIssue(issue))
   }
-  if (invalid.length > 0) return Effect.fail({ issues: invalid, warnings })
+  if (invalid.length > 0) return Exit.fail({ issues: invalid, warnings })
   return andThenExit(context.runId ?? Backend.generateRunId, (runId) => {
     if (Exit.isFailure(runId)) return Effect.failCause(runId.cause)
     if (!RUN_ID.test(runId.value)) {
-      return Effect.fail({
+      return Exit.fail({
         issues: [error("runId", "invalid-run-id", `The run id ${JSON.stringify(runId.value)} is not valid: run ids start with a letter or digit and contain only letters, digits, '-' and '_' (at most 255 characters).`, "Give a run id such as \"20250101-120000-abcd1234\".")],
         warnings
       })
@@ -271,26 +271,21 @@ const readSpec = (
 
     const environment = jobEnvironment.resolve(view, files, { azuremlDefaults: false, validated: true })
     if (Either.isLeft(environment)) for (const issue of environment.left) issues.push(PlanError.fromIssue(issue))
-    if (issues.length > 0) return Effect.fail({ issues, warnings })
+    if (issues.length > 0) return Exit.fail({ issues, warnings })
 
     // The hash is computed on first read: a plan the backend refuses never needs it.
-    const hash: SpecHash = { spec, value: undefined }
+    const hash: SpecHash = { spec, view, value: undefined }
     const memo = newMemo(view, Either.isRight(environment) ? environment.right : undefined, hash)
-    const prepared: Plan.Prepared & Memoized = {
-      spec,
-      runId,
-      get specHash() {
-        return specHashOf(hash)
-      },
-      baseDirectory,
-      sourceDirectory,
-      runDirectory,
-      files,
-      localInputs,
-      ...(context.workspace === undefined ? {} : { workspace: context.workspace }),
-      warnings,
-      [MEMO]: memo
-    }
+    const prepared: Mutable<Plan.Prepared & Memoized> = { spec, runId } as Mutable<Plan.Prepared & Memoized>
+    Object.defineProperty(prepared, "specHash", preparedSpecHash)
+    prepared.baseDirectory = baseDirectory
+    prepared.sourceDirectory = sourceDirectory
+    prepared.runDirectory = runDirectory
+    prepared.files = files
+    prepared.localInputs = localInputs
+    if (context.workspace !== undefined) prepared.workspace = context.workspace
+    prepared.warnings = warnings
+    prepared[MEMO] = memo
     memo.owner = prepared
     return Effect.succeed(prepared)
   })
@@ -328,13 +323,46 @@ export interface Memo {
   specHash: SpecHash | undefined
 }
 
-/** A spec and, once asked for, its hash. */
+/** A spec (and its view until the hash is computed) and, once asked for, its hash. */
 interface SpecHash {
   readonly spec: Estimator.Estimator
+  view: Estimator.Estimator | undefined
   value: string | undefined
 }
 
-const specHashOf = (hash: SpecHash): string => hash.value ??= specHash(hash.spec)
+type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+
+/**
+ * The `specHash` accessor of the values made here, one getter for all, that reads the hash cell
+ * the value holds: an object literal with a getter of its own costs several times as much, and
+ * every such object is a dictionary. A copy (`{ ...prepared }`) gets the hash as a plain field.
+ */
+const preparedSpecHash: PropertyDescriptor = {
+  get(this: Memoized): string {
+    return specHashOf((this[MEMO] as Memo).specHash as SpecHash)
+  },
+  enumerable: true,
+  configurable: true
+}
+
+/** Where a run information keeps its hash cell: a symbol, and not enumerable (never printed or compared). */
+const HASH_CELL: unique symbol = Symbol.for("@estimator/submit/RunInfo/specHash")
+
+const runInfoSpecHash: PropertyDescriptor = {
+  get(this: { readonly [HASH_CELL]: SpecHash }): string {
+    return specHashOf(this[HASH_CELL])
+  },
+  enumerable: true,
+  configurable: true
+}
+
+const specHashOf = (hash: SpecHash): string => {
+  if (hash.value !== undefined) return hash.value
+  hash.value = hash.view === undefined ? specHash(hash.spec) : specView.hash(hash.view)
+  // The plans keep the cell: the view is not needed any more.
+  hash.view = undefined
+  return hash.value
+}
 
 /** A memo with every field present from the start, so that every memo has the same shape. */
 const newMemo = (
@@ -471,16 +499,14 @@ export const runInfo = (prepared: Plan.Prepared, memo: Memo = memoOf(prepared)):
  */
 const runInfoOf = (prepared: Plan.Prepared, hash: SpecHash | undefined): Plan.RunInfo => {
   // A prepared value made by hand has its hash at hand.
-  const cell: SpecHash = hash ?? { spec: prepared.spec, value: prepared.specHash }
-  return {
-    runId: prepared.runId,
-    // Read when used (a run record, a label): printing a plan never needs it.
-    get specHash() {
-      return specHashOf(cell)
-    },
-    spec: prepared.spec,
-    sourceDirectory: prepared.sourceDirectory,
-    runDirectory: prepared.runDirectory,
-    secrets: prepared.spec.secretEnvironmentVariables
-  }
+  const cell: SpecHash = hash ?? { spec: prepared.spec, view: undefined, value: prepared.specHash }
+  const info: Mutable<Plan.RunInfo> = { runId: prepared.runId } as Mutable<Plan.RunInfo>
+  // Read when used (a run record, a label): printing a plan never needs it.
+  Object.defineProperty(info, "specHash", runInfoSpecHash)
+  info.spec = prepared.spec
+  info.sourceDirectory = prepared.sourceDirectory
+  info.runDirectory = prepared.runDirectory
+  info.secrets = prepared.spec.secretEnvironmentVariables
+  Object.defineProperty(info, HASH_CELL, { value: cell })
+  return info
 }
