@@ -222,35 +222,23 @@ const writeValue = (writer: Writer, value: unknown, inArray: boolean): void => {
     return writer.byte(0x5d)
   }
   const record = value as { readonly [key: string]: unknown }
-  const keys = sortKeys(Object.keys(record))
-  writer.byte(0x7b)
-  let first = true
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string
-    const field = record[key]
-    if (field === undefined) continue
-    if (!first) writer.byte(COMMA)
-    first = false
-    writer.string(key)
-    writer.byte(COLON)
-    writeValue(writer, field, false)
-  }
-  writer.byte(0x7d)
+  writeObject(writer, record, sortKeys(Object.keys(record)), false)
 }
 
 const hasOwn = Object.prototype.hasOwnProperty
 
 /**
- * Writes the object `record` with the fields named by `keys`, which are sorted: each is read by
- * name, and an `undefined` one (or one `record` does not have as its own) is left out.
+ * Writes `record` as an object of the fields named by `keys`, which are sorted, each read by
+ * name: an `undefined` one is left out, and with `ownOnly` one that `record` does not have as
+ * its own (an inherited property is not a field).
  */
-const writeFields = (writer: Writer, record: { readonly [key: string]: unknown }, keys: ReadonlyArray<string>): void => {
+const writeObject = (writer: Writer, record: { readonly [key: string]: unknown }, keys: ReadonlyArray<string>, ownOnly: boolean): void => {
   writer.byte(0x7b)
   let first = true
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string
     const field = record[key]
-    if (field === undefined || !hasOwn.call(record, key)) continue
+    if (field === undefined || (ownOnly && !hasOwn.call(record, key))) continue
     if (!first) writer.byte(COMMA)
     first = false
     writer.string(key)
@@ -261,7 +249,7 @@ const writeFields = (writer: Writer, record: { readonly [key: string]: unknown }
 }
 
 const writeRoot = (writer: Writer, value: object, keys: ReadonlyArray<string> | undefined): void =>
-  keys === undefined ? writeValue(writer, value, false) : writeFields(writer, value as { readonly [key: string]: unknown }, keys)
+  keys === undefined ? writeValue(writer, value, false) : writeObject(writer, value as { readonly [key: string]: unknown }, keys, true)
 
 const shared = new Writer()
 let sharedInUse = false
