@@ -82,10 +82,20 @@ export const string = (redactor: Redactor, text: string): string => {
     const result = render(text, spans)
     const found = occurrences(redactor, result)
     if (found.length === 0) return result
-    // Each occurrence covers text beside a marker (a value is never part of the marker alone):
-    // hiding that text too leaves fewer characters visible every time, so this ends.
-    spans = merge([...spans, ...found.map(([from, to]) => toTextSpan(spans, from, to))])
+    // An occurrence that takes in text beside a marker hides that text too: fewer characters
+    // are visible every time, so this ends. A value inside the marker itself (a value such as
+    // `redact`) is no secret the text can hide: nothing more to do then.
+    const wider = merge([...spans, ...found.map(([from, to]) => toTextSpan(spans, from, to))])
+    if (covered(wider) === covered(spans)) return result
+    spans = wider
   }
+}
+
+/** How many characters of the text the (merged) spans cover. */
+const covered = (spans: ReadonlyArray<Span>): number => {
+  let count = 0
+  for (const [from, to] of spans) count += to - from
+  return count
 }
 
 type Span = readonly [from: number, to: number]
