@@ -50,6 +50,17 @@ describe("DryRun.plan", () => {
       expect(result.environmentVariables).toEqual({ NCCL_TREE_THRESHOLD: "1" })
     }))
 
+  it.effect("without secrets to redact, the plan shares the job's variables instead of copying them", () =>
+    Effect.gen(function*() {
+      const plain = yield* plan(Estimator.withEnv(base(), { A: "1", B: "2" }))
+      expect(plain.environmentVariables).toBe(plain.spec.environmentVariables)
+      expect(Plan.toJson(plain).environmentVariables).toEqual({ A: "1", B: "2" })
+      const withSecret = yield* plan(Estimator.withSecretEnv(Estimator.withEnv(base(), { A: "1" }), { TOKEN: Secret.fromEnv("TOKEN") }))
+      expect(withSecret.environmentVariables).not.toBe(withSecret.spec.environmentVariables)
+      expect(withSecret.environmentVariables).toEqual({ A: "1", TOKEN: "<redacted>" })
+      expect(withSecret.spec.environmentVariables).toEqual({ A: "1" })
+    }))
+
   it.effect("honours every field: what no executing backend could run together still plans", () =>
     Effect.gen(function*() {
       const spec = pipe(

@@ -51,6 +51,12 @@ const addContractVariables = (variables: Record<string, string>, runId: string, 
 
 const hasOwn = Object.prototype.hasOwnProperty
 
+/** Whether the record has an own key. */
+const hasAny = (values: { readonly [name: string]: unknown }): boolean => {
+  for (const name in values) if (hasOwn.call(values, name)) return true
+  return false
+}
+
 /** Adds the secret variables of a spec, each shown as `Secret.REDACTED`. */
 const addRedactedSecrets = (variables: Record<string, string>, spec: Estimator.Estimator): void => {
   const secrets = spec.secretEnvironmentVariables
@@ -58,11 +64,13 @@ const addRedactedSecrets = (variables: Record<string, string>, spec: Estimator.E
 }
 
 /**
- * `plain`'s variables, then the spec's secrets (redacted), as one new object.
+ * `plain`'s variables, then the spec's secrets (redacted): `plain` itself when the spec has no
+ * secret (values are never changed once made, so sharing is safe), else one new object.
  *
  * @internal
  */
 export const withRedactedSecrets = (plain: Plan.Variables, spec: Estimator.Estimator): Plan.Variables => {
+  if (!hasAny(spec.secretEnvironmentVariables)) return plain
   const variables = record.copy(plain)
   addRedactedSecrets(variables, spec)
   return variables
